@@ -1,0 +1,105 @@
+"""Command line: `doc-reader stdio | serve | read` (also `python -m doc_reader ...`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import anyio
+
+from doc_reader.settings import get_settings
+
+
+def _configure_logging() -> None:
+    # stdout belongs to the MCP protocol in stdio mode: every log line goes to stderr.
+    logging.basicConfig(
+        stream=sys.stderr, level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def run_stdio() -> None:
+    """Serve MCP over stdin/stdout (Claude Desktop, Cursor, Heroku's one-off dynos)."""
+    from doc_reader.server import build_server
+
+    anyio.run(build_server().run_stdio_async)
+
+
+def run_http(host: str, port: int) -> None:
+    """Serve Streamable HTTP at http://HOST:PORT/mcp with one uvicorn process (gunicorn runs several)."""
+    import uvicorn
+
+    from doc_reader.http_app import create_app, ensure_safe_bind
+
+    settings = get_settings()
+    ensure_safe_bind(host, settings)
+    print(f"doc-reader: serving http://{host}:{port}/mcp", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+
+
+def read(target: str, *, extract: str, pages: str | None, max_length: int | None, start_index: int) -> int:
+    """Print a URL's or a local file's Markdown; return the exit status."""
+    from doc_reader.errors import DocReaderError
+    from doc_reader.reader import Reader, ReadRequest
+
+    settings = get_settings()
+    reader = Reader(settings)
+    try:
+        if target.startswith(("http://", "https://")):
+            request = ReadRequest(url=target, extract=extract, pages=pages, start_index=start_index)
+        else:
+            request = ReadRequest(
+                content_base64=_file_base64(Path(target)),
+                filename=Path(target).name,
+                extract=extract,
+                pages=pages,
+                start_index=start_index,
+            )
+        request = request.model_copy(update={"max_length": max_length or 1_000_000})
+        result = anyio.run(reader.read, request)
+    except (DocReaderError, OSError) as exc:
+        print(f"doc-reader: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(result.markdown)
+    if result.next_start_index is not None:
+        print(f"\ndoc-reader: more is left; rerun with --start-index {result.next_start_index}", file=sys.stderr)
+    return 0
+
+
+def _file_base64(path: Path) -> str:
+    import base64
+
+    return base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `doc-reader` command."""
+    parser = argparse.ArgumentParser(prog="doc-reader", description="Read documents as clean Markdown (MCP server).")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("stdio", help="serve MCP over stdin/stdout")
+    serve = commands.add_parser("serve", help="serve MCP over Streamable HTTP at /mcp")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    read_cmd = commands.add_parser("read", help="print a URL's or a file's Markdown")
+    read_cmd.add_argument("target", help="an http(s) URL or a local file path")
+    read_cmd.add_argument("--extract", choices=("main", "full"), default="main")
+    read_cmd.add_argument("--pages", help='PDF pages, e.g. "1-3,7"')
+    read_cmd.add_argument("--max-length", type=int, help="characters to print (default: all)")
+    read_cmd.add_argument("--start-index", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    _configure_logging()
+    if args.command == "stdio":
+        run_stdio()
+        return 0
+    if args.command == "serve":
+        run_http(args.host, args.port)
+        return 0
+    return read(
+        args.target, extract=args.extract, pages=args.pages, max_length=args.max_length, start_index=args.start_index
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""HTML -> Markdown: decode, parse, read metadata, clean, select the main content, render.
+
+The steps live in small modules: `html_clean` (parsing, hidden and non-text
+content), `html_metadata` (title and page facts), `html_extract` (main-content
+selection) and `html_markdown` (rendering).
+"""
+
+from __future__ import annotations
+
+import re
+
+from doc_reader.charset import decode
+from doc_reader.convert.base import ConvertOptions, StreamInfo
+from doc_reader.convert.html_clean import base_url, clean, make_links_absolute, parse
+from doc_reader.convert.html_extract import select
+from doc_reader.convert.html_markdown import render
+from doc_reader.convert.html_metadata import read_metadata
+from doc_reader.document import Document
+
+_FIRST_HEADING = re.compile(r"^(#{1,6}) ", re.MULTILINE)
+
+
+class HtmlConverter:
+    """Converts HTML pages to Markdown."""
+
+    def accepts(self, info: StreamInfo) -> bool:
+        """True for HTML."""
+        return info.kind == "html"
+
+    def convert(self, data: bytes, info: StreamInfo, options: ConvertOptions) -> Document:
+        """Convert an HTML page to a Document whose Markdown opens with the page title."""
+        options.deadline.check()
+        root, truncated = parse(decode(data, info.charset, html=True))
+        if root is None:
+            return Document(markdown="", kind="html", notes=["The page has no text."])
+        meta = read_metadata(root, info.url)
+        base = base_url(root, info.url)
+        clean(root, options.deadline)
+        options.deadline.check()
+        content = select(root, options.extract)
+        make_links_absolute(content, base)
+        options.deadline.check()
+        markdown = with_title(render(content, images=options.images), meta.title)
+        notes = [] if markdown.strip() else ["The page has no visible text."]
+        if truncated:
+            notes.append("The page nests elements too deeply; only the text before that point was read.")
+        return Document(markdown=markdown, kind="html", title=meta.title, metadata=meta.metadata, notes=notes)
+
+
+def with_title(markdown: str, title: str | None) -> str:
+    """Prefix `# title` unless the content already opens with (or contains) a top-level heading."""
+    first = _FIRST_HEADING.search(markdown)
+    if not title or (first and first.group(1) == "#"):
+        return markdown
+    return f"# {' '.join(title.split())}\n\n{markdown}".rstrip("\n") + "\n"
+
+
+CONVERTER = HtmlConverter()

@@ -1,0 +1,178 @@
+"""Parse HTML into an lxml tree and remove everything a reader cannot see.
+
+Removed here, for both `extract` modes: scripts, styles, embedded frames and
+widgets, form controls, comments, and hidden elements (`hidden`,
+`aria-hidden="true"`, inline `display:none` / `visibility:hidden`, `<template>`).
+Hidden text is a common carrier for prompt injection, so it never reaches the
+Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from doc_reader.convert.base import Deadline
+
+# Never visible, or not text: dropped with everything inside.
+DROP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "svg",
+        "canvas",
+        "map",
+        "audio",
+        "video",
+        "source",
+        "track",
+        "input",
+        "select",
+        "option",
+        "optgroup",
+        "textarea",
+        "button",
+        "datalist",
+        "output",
+        "progress",
+        "meter",
+        "dialog",
+        "link",
+        "meta",
+        "base",
+        "title",
+        "head",
+    }
+)
+# A <form> with fewer words than this is a search box or sign-up widget; a larger one
+# (ASP.NET wraps whole pages in <form>) is kept and only loses its controls.
+_FORM_MIN_WORDS = 60
+# Pages hide <html>/<body> until their scripts run ("anti-flicker"); the text is still the page.
+_ALWAYS_SHOWN = frozenset({"html", "body"})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# lxml refuses str input that carries an XML encoding declaration, and control characters.
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")
+# Deeper trees are flattened: nothing readable needs more, and renderers recurse.
+MAX_DEPTH = 100
+_CHECK_EVERY = 2000
+
+
+def parse(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
+    """Parse HTML into an `<html>` element (None when there is no markup at all).
+
+    The flag is True when the parser stopped early because elements nest deeper than
+    libxml2 allows (2048 levels); the text after that point is lost.
+    """
+    text = _CONTROL.sub("", _XML_DECL.sub("", text, count=1))
+    if not text.strip():
+        return None, False
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None, False
+    return root, any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log)
+
+
+def is_hidden(element: lxml.html.HtmlElement) -> bool:
+    """True if the element is hidden from every reader by an attribute or an inline style."""
+    if element.get("hidden") is not None or element.get("aria-hidden", "").strip().lower() == "true":
+        return True
+    style = element.get("style")
+    return bool(style) and _HIDDEN_STYLE.search(style) is not None
+
+
+def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
+    """Remove invisible and non-text content from `root` in place, and flatten over-deep nesting."""
+    doomed: list[etree._Element] = []
+    forms: list[lxml.html.HtmlElement] = []
+    for count, element in enumerate(root.iter()):
+        if count % _CHECK_EVERY == 0:
+            deadline.check()
+        if not isinstance(element.tag, str):  # comments, processing instructions, entities
+            doomed.append(element)
+        elif element.tag in DROP_TAGS or (element.tag not in _ALWAYS_SHOWN and is_hidden(element)):
+            doomed.append(element)
+        elif element.tag == "form":
+            forms.append(element)
+    for element in doomed:
+        _remove(element)
+    for form in forms:
+        if form.getparent() is not None and len(form.text_content().split()) < _FORM_MIN_WORDS:
+            _remove(form)
+    _flatten_deep(root, deadline)
+
+
+def _remove(element: etree._Element) -> None:
+    """Remove `element` and its subtree but keep the text that follows it (its tail)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def _flatten_deep(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
+    """Unwrap elements nested deeper than MAX_DEPTH so that no later step recurses too far."""
+    too_deep: list[lxml.html.HtmlElement] = []
+    depth = 0
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if event == "start" and depth > MAX_DEPTH:
+            too_deep.append(element)
+    for count, element in enumerate(reversed(too_deep)):
+        if count % _CHECK_EVERY == 0:
+            deadline.check()
+        element.drop_tag()
+
+
+def base_url(root: lxml.html.HtmlElement, url: str | None) -> str | None:
+    """The URL that relative links resolve against: `<base href>` joined to the page URL."""
+    base = str(root.xpath("string(//base[@href][1]/@href)")).strip()
+    if not base:
+        return url
+    try:
+        return urljoin(url or "", base)
+    except ValueError:
+        return url
+
+
+def make_links_absolute(element: lxml.html.HtmlElement, base: str | None) -> None:
+    """Resolve relative links and image sources in `element` against `base`."""
+    _promote_lazy_sources(element)
+    if base:
+        element.make_links_absolute(base, resolve_base_href=False, handle_failures="discard")
+
+
+def _promote_lazy_sources(element: lxml.html.HtmlElement) -> None:
+    """Give lazy-loaded images their real URL in `src` (pages ship a placeholder or nothing there)."""
+    for image in element.iter("img"):
+        src = (image.get("src") or "").strip()
+        if src and not src.lower().startswith("data:"):
+            continue
+        for attribute in _LAZY_SOURCES:
+            value = (image.get(attribute) or "").strip()
+            if attribute.endswith("srcset"):
+                value = value.split(",")[0].strip().split(" ")[0]
+            if value and not value.lower().startswith("data:"):
+                image.set("src", value)
+                break

@@ -1,0 +1,172 @@
+"""Render a cleaned lxml subtree as Markdown (BeautifulSoup + markdownify, with fixes).
+
+markdownify does the walk; this module changes what it gets wrong for our
+readers: fenced code keeps its language and exact whitespace, table cells
+escape `|`, layout tables become plain blocks, links never carry `javascript:`
+or empty text, images use their lazy-load source and can be switched off, and
+text that looks like an HTML tag is escaped so that no raw HTML reaches the
+output.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import lxml.html
+from bs4 import BeautifulSoup, Tag
+from markdownify import BACKSLASH, STRIP, MarkdownConverter
+
+_LANGUAGE_CLASS = re.compile(r"(?:^|\s)(?:language|lang|highlight-source|highlight|brush)(?:-|:\s*)([A-Za-z0-9_+#.]+)")
+_NOT_LANGUAGES = frozenset({"default", "none", "nohighlight", "plaintext"})
+# Permalink anchors next to headings ("¶", "#") carry no text worth keeping.
+_PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "link"})
+_UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
+_TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
+_FENCE = re.compile(r"^(`{3,}|~{3,})")
+# Tables whose cells hold these are page layout, not data.
+_TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
+_LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::blockquote]"
+
+
+def render(element: lxml.html.HtmlElement, *, images: bool) -> str:
+    """Markdown for `element` (already cleaned and with absolute links)."""
+    _unwrap_layout_tables(element)
+    html = lxml.html.tostring(element, encoding="unicode")
+    soup = BeautifulSoup(html, "lxml")
+    markdown = _Converter(images=images).convert_soup(soup)
+    return tidy(markdown)
+
+
+def tidy(markdown: str) -> str:
+    """Strip trailing spaces and collapse blank-line runs, leaving fenced code exactly as it is."""
+    lines: list[str] = []
+    fence: str | None = None
+    for line in markdown.split("\n"):
+        marker = _FENCE.match(line)
+        if fence is not None:
+            if marker and line.rstrip() == marker.group(1) and marker.group(1).startswith(fence):
+                fence = None
+            lines.append(line)
+            continue
+        if marker:
+            fence = marker.group(1)
+        line = line.rstrip()
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    text = "\n".join(lines).strip("\n")
+    return text + "\n" if text else ""
+
+
+def _unwrap_layout_tables(element: lxml.html.HtmlElement) -> None:
+    """Turn tables used for layout (one column, or nested tables and headings in cells) into plain blocks."""
+    for table in reversed(list(element.iter("table"))):
+        widths = {len(row.xpath("./td | ./th")) for row in table.xpath("./tr | ./*/tr")}
+        if widths <= {0, 1} or table.xpath(_LAYOUT_CELL_CONTENT):
+            # Inner tables were handled first (reversed order); leave the parts of those that stayed tables.
+            parts = [p for p in table.iter(*_TABLE_PARTS) if next(p.iterancestors("table")) is table]
+            for part in [table, *parts]:
+                part.tag = "div"
+
+
+def _code_language(pre: Tag) -> str:
+    """The language named by a `language-*`-style class on a `<pre>`, its `<code>` or two wrappers up."""
+    parent = pre.parent
+    for node in (pre, pre.find("code"), parent, parent.parent if parent is not None else None):
+        if isinstance(node, Tag):
+            match = _LANGUAGE_CLASS.search(" ".join(node.get_attribute_list("class") or []))
+            language = (match.group(1) if match else str(node.get("data-lang") or "")).strip().lower()
+            if language and language not in _NOT_LANGUAGES:
+                return language
+    return ""
+
+
+class _Converter(MarkdownConverter):
+    """markdownify with the fixes described in the module docstring."""
+
+    def __init__(self, *, images: bool) -> None:
+        super().__init__(
+            heading_style="ATX",
+            bullets="-",
+            newline_style=BACKSLASH,
+            strip_document=STRIP,
+            code_language_callback=_code_language,
+            keep_inline_images_in=["td", "th"],
+        )
+        self._images = images
+
+    def escape(self, text: str, parent_tags: Any) -> str:
+        """markdownify's escaping, plus `<` before a letter so text never reads as an HTML tag."""
+        return _TAG_LIKE.sub(r"\\<", super().escape(text, parent_tags))
+
+    def convert_a(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """Links keep their text; unsafe or missing targets leave the text alone; empty links vanish."""
+        href = str(el.get("href") or "").strip()
+        if not text.strip() or text.strip() in _PERMALINK_MARKS:
+            return ""
+        if "_noformat" in parent_tags or not href or href.lower().startswith(_UNSAFE_SCHEMES):
+            return text
+        prefix, suffix = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
+        label = " ".join(text.split())
+        return f"{prefix}[{label}]({href.replace(' ', '%20').replace(')', '%29')}){suffix}"
+
+    def convert_img(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """`![alt](src)`, alt text alone inside headings, nothing when images are off or there is no source."""
+        src = str(el.get("src") or "").strip()
+        alt = " ".join(str(el.get("alt") or "").split()).replace("[", "(").replace("]", ")")
+        if not self._images or not src or src.lower().startswith(_UNSAFE_SCHEMES):
+            return ""
+        if "_inline" in parent_tags and el.parent is not None and el.parent.name not in ("td", "th"):
+            return alt
+        return f"![{alt}]({src.replace(' ', '%20').replace(')', '%29')})"
+
+    def convert_br(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A hard line break; a plain newline inside `<pre>`."""
+        if "pre" in parent_tags:
+            return "\n"
+        return super().convert_br(el, text, parent_tags)
+
+    def convert_pre(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A fenced block, longer than any backtick run inside, with the language and exact whitespace."""
+        if not text.strip():
+            return ""
+        text = text.strip("\n")
+        longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
+        fence = "`" * (longest + 1)
+        return f"\n\n{fence}{_code_language(el)}\n{text}\n{fence}\n\n"
+
+    def _cell(self, el: Tag, text: str) -> str:
+        colspan = str(el.get("colspan") or "1")
+        span = max(1, min(50, int(colspan))) if colspan.isdigit() else 1
+        cell = " ".join(text.replace("\\\n", " ").split()).replace("|", "\\|")
+        return f" {cell} |" + " |" * (span - 1)
+
+    def convert_td(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A pipe-table cell with `|` escaped; colspan adds empty cells after it."""
+        return self._cell(el, text)
+
+    def convert_th(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A pipe-table header cell (same rules as data cells)."""
+        return self._cell(el, text)
+
+    def convert_sup(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """`x^2`, or `x^(n+1)` when the superscript is longer than one word."""
+        return _script("^", text)
+
+    def convert_sub(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """`H_2O`, or `x_(i,j)` for longer subscripts."""
+        return _script("_", text)
+
+    def convert_math(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """MathML as its TeX annotation or alt text when there is one, else its text."""
+        tex = el.find("annotation", attrs={"encoding": "application/x-tex"})
+        source = (tex.get_text() if isinstance(tex, Tag) else "") or str(el.get("alttext") or "") or el.get_text(" ")
+        source = " ".join(source.split())
+        return f"${source}$" if source else ""
+
+
+def _script(marker: str, text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    return f"{marker}{text}" if re.fullmatch(r"\w{1,4}", text) else f"{marker}({text})"

@@ -1,0 +1,224 @@
+"""The pipeline, top to bottom: source -> guarded fetch -> sniff -> convert -> page -> result.
+
+`Reader.read()` is what the MCP tool and the CLI call. It is async: network I/O
+runs on the event loop, conversion runs in a worker thread with a deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any, Literal, Self
+from urllib.parse import urlsplit
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+from pydantic import BaseModel, Field, model_validator
+
+from doc_reader import logs
+from doc_reader.cache import CachedDocument, DocumentCache, cache_key, make_cache
+from doc_reader.convert import ConvertOptions, Deadline, convert_stream
+from doc_reader.document import Document, Kind
+from doc_reader.errors import ConversionError
+from doc_reader.fetch.guard import Resolver, system_resolver
+from doc_reader.paging import Window, window
+from doc_reader.settings import Settings
+from doc_reader.sniff import describe
+from doc_reader.source import Source, load_base64, load_url
+
+log = logging.getLogger(__name__)
+
+MAX_LENGTH_LIMIT = 1_000_000
+ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
+PROGRESS_INTERVAL = 0.25  # seconds between progress notifications (the last one always goes out)
+
+
+class ReadRequest(BaseModel):
+    """One call's arguments, validated (the MCP tool's input schema is generated from the same fields)."""
+
+    url: str | None = None
+    content_base64: str | None = None
+    filename: str | None = None
+    extract: Literal["main", "full"] = "main"
+    pages: str | None = None
+    max_length: int = Field(default=40_000, ge=1, le=MAX_LENGTH_LIMIT)
+    start_index: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> Self:
+        if bool(self.url) == bool(self.content_base64):
+            raise ValueError("Give exactly one of `url` or `content_base64`.")
+        return self
+
+    @property
+    def source_label(self) -> str:
+        """What to call the source in results and logs: the URL, the filename, or a generic label."""
+        return self.url or self.filename or "uploaded document"
+
+
+class ReadResult(BaseModel):
+    """One window of a converted document (the tool's structured output)."""
+
+    source: str = Field(description="The URL or filename the document came from.")
+    final_url: str | None = Field(default=None, description="The URL after redirects (URL sources only).")
+    kind: Kind = Field(description="What the document was detected as.")
+    title: str | None = None
+    markdown: str = Field(description="This window of the document's Markdown.")
+    total_length: int = Field(description="Characters of Markdown in the whole document.")
+    start_index: int = Field(description="Where this window starts in the whole Markdown.")
+    next_start_index: int | None = Field(description="Pass as start_index to read on; null when nothing is left.")
+    page_count: int | None = Field(default=None, description="Pages in the PDF.")
+    metadata: dict[str, str] = Field(default_factory=dict, description="Author, dates, site name and the like.")
+    notes: list[str] = Field(default_factory=list, description="Limits reached, unreadable pages and so on.")
+
+
+class Reader:
+    """Reads documents for callers, sharing settings, the cache and the resolver between calls."""
+
+    def __init__(
+        self, settings: Settings, *, cache: DocumentCache | None = None, resolver: Resolver = system_resolver
+    ) -> None:
+        self.settings = settings
+        self.cache = cache if cache is not None else make_cache(settings)
+        self.resolver = resolver
+
+    async def read(self, request: ReadRequest, progress: ProgressFn | None = None) -> ReadResult:
+        """Return the requested window of the document, converting it (or taking it from the cache) first."""
+        call: dict[str, Any] = {"tool": "read_document", "source_host": _host(request), "cached": False}
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            result = await self._read(request, _throttled(progress), call)
+            outcome = "ok"
+            return result
+        except BaseException as exc:
+            outcome = "cancelled" if isinstance(exc, anyio.get_cancelled_exc_class()) else type(exc).__name__
+            raise
+        finally:
+            call.update(outcome=outcome, duration_ms=round((time.perf_counter() - started) * 1000, 1))
+            if logs.request_id.get() is None:
+                call["request_id"] = logs.new_request_id()
+            log.info("read_document %s", outcome, extra=call)
+
+    async def _read(self, request: ReadRequest, progress: ProgressFn | None, call: dict[str, Any]) -> ReadResult:
+        options = ConvertOptions(extract=request.extract, pages=request.pages, max_pages=self.settings.max_pdf_pages)
+        entry = await self._document(request, options, progress, call)
+        doc = entry.document
+        call.update(kind=doc.kind, pages=doc.page_count, chars=len(doc.markdown))
+        win: Window = window(doc.markdown, request.start_index, request.max_length)
+        return ReadResult(
+            source=request.source_label,
+            final_url=entry.final_url,
+            kind=doc.kind,
+            title=doc.title,
+            markdown=win.text,
+            total_length=win.total,
+            start_index=win.start,
+            next_start_index=win.next_start,
+            page_count=doc.page_count,
+            metadata=doc.metadata,
+            notes=doc.notes,
+        )
+
+    async def _document(
+        self, request: ReadRequest, options: ConvertOptions, progress: ProgressFn | None, call: dict[str, Any]
+    ) -> CachedDocument:
+        source = None
+        if request.content_base64:
+            source = load_base64(request.content_base64, request.filename, self.settings)
+            call["bytes"] = len(source.data)
+            key = cache_key(source.data, filename=request.filename, **_option_key(options))
+        else:
+            key = cache_key(request.url or "", **_option_key(options))
+        cached = await self.cache.get(key)
+        if cached is not None:
+            call["cached"] = True
+            return cached
+        if source is None:
+            source = await load_url(request.url or "", self.settings, resolver=self.resolver, progress=_bytes(progress))
+            call["bytes"] = len(source.data)
+        entry = CachedDocument(document=await self._convert(source, options, progress), final_url=source.final_url)
+        await self.cache.put(key, entry)
+        return entry
+
+    async def _convert(self, source: Source, options: ConvertOptions, progress: ProgressFn | None) -> Document:
+        info = describe(source.data, source.content_type, source.filename, source.final_url or source.url)
+        deadline = Deadline(self.settings.convert_timeout)
+        options = replace(options, deadline=deadline, progress=_from_thread(progress))
+        try:
+            # A little grace past the converter's own deadline: it stops itself; this only guards a stuck C call.
+            with anyio.fail_after(self.settings.convert_timeout + 5):
+                return await anyio.to_thread.run_sync(
+                    convert_stream, source.data, info, options, abandon_on_cancel=True
+                )
+        except TimeoutError:
+            raise ConversionError("Converting this document took too long; try a smaller `pages` selection.") from None
+        finally:
+            deadline.cancel()
+
+
+def _host(request: ReadRequest) -> str:
+    if request.url:
+        return (urlsplit(request.url).hostname or "") if "://" in request.url else ""
+    return "upload"
+
+
+def _throttled(progress: ProgressFn | None, interval: float = PROGRESS_INTERVAL) -> ProgressFn | None:
+    """Pass at most one progress notification per `interval` seconds on, plus every one that reaches its total."""
+    if progress is None:
+        return None
+    last = -interval
+
+    async def report(done: float, total: float | None, message: str) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < interval and (total is None or done < total):
+            return
+        last = now
+        await progress(done, total, message)
+
+    return report
+
+
+def _option_key(options: ConvertOptions) -> dict[str, object]:
+    return {"extract": options.extract, "pages": options.pages, "max_pages": options.max_pages}
+
+
+def _bytes(progress: ProgressFn | None) -> Callable[[int, int | None], Awaitable[None]] | None:
+    if progress is None:
+        return None
+
+    async def report(received: int, total: int | None) -> None:
+        await progress(received, total, f"downloaded {received} bytes")
+
+    return report
+
+
+def _from_thread(progress: ProgressFn | None) -> Callable[[int, int, str], None] | None:
+    if progress is None:
+        return None
+
+    def report(done: int, total: int, message: str) -> None:
+        try:
+            anyio.from_thread.run(progress, done, total, message)
+        except Exception:  # a progress message that cannot be delivered must not fail the conversion
+            log.debug("progress notification dropped", exc_info=True)
+
+    return report
+
+
+def validation_message(error: Exception) -> str:
+    """One sentence from a pydantic ValidationError (or any ValueError) for the model to read."""
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        first = errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        message = str(first.get("msg", "invalid value")).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message
+    return str(error)
+
+
+__all__ = ["ReadRequest", "ReadResult", "Reader", "validation_message"]
