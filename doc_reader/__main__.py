@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 import anyio
 
+from doc_reader import logs
 from doc_reader.settings import get_settings
 
 
 def _configure_logging() -> None:
-    # stdout belongs to the MCP protocol in stdio mode: every log line goes to stderr.
-    logging.basicConfig(
-        stream=sys.stderr, level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # stdout belongs to the MCP protocol in stdio mode: every log line goes to stderr, as JSON by default.
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_format)
 
 
 def run_stdio() -> None:
@@ -35,7 +34,14 @@ def run_http(host: str, port: int) -> None:
     settings = get_settings()
     ensure_safe_bind(host, settings)
     print(f"doc-reader: serving http://{host}:{port}/mcp", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        log_config=logs.gunicorn_logconfig(settings.log_level, settings.log_format),
+        timeout_graceful_shutdown=25,
+    )
 
 
 def read(target: str, *, extract: str, pages: str | None, max_length: int | None, start_index: int) -> int:

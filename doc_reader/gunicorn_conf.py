@@ -8,6 +8,7 @@ so in-flight calls get 25 s to finish.
 from typing import Any
 
 from doc_reader.http_app import ensure_safe_bind
+from doc_reader.logs import gunicorn_logconfig
 from doc_reader.settings import get_settings
 
 worker_class = "uvicorn_worker.UvicornWorker"
@@ -15,6 +16,9 @@ graceful_timeout = 25
 timeout = 60
 keepalive = 75  # longer than the Heroku router's idle timeout, so it never reuses a closed socket
 forwarded_allow_ips = "*"
+# JSON lines on stderr for gunicorn's, uvicorn's and doc-reader's loggers; the gate logs each request itself.
+logconfig_dict = gunicorn_logconfig(get_settings().log_level, get_settings().log_format)
+accesslog = None
 
 
 def on_starting(server: Any) -> None:

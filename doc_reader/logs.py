@@ -18,7 +18,7 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 request_id: ContextVar[str | None] = ContextVar("doc_reader_request_id", default=None)
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
-_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName", "color_message"}
 
 
 def new_request_id() -> str:
@@ -78,9 +78,10 @@ def gunicorn_logconfig(level: str = "INFO", fmt: str = "json") -> dict[str, Any]
         "handlers": {"stderr": stream},
         "root": {"level": level, "handlers": ["stderr"]},
         "loggers": {
-            "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
-            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
-            "uvicorn.error": {"level": level, "handlers": [], "propagate": True},
-            "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
+            # uvicorn's worker copies these two loggers' handlers and levels onto uvicorn.error / uvicorn.access.
+            "gunicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
+            "gunicorn.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
+            "uvicorn.error": {"level": level, "handlers": ["stderr"], "propagate": False},
+            "uvicorn.access": {"level": "WARNING", "handlers": ["stderr"], "propagate": False},
         },
     }

@@ -37,15 +37,27 @@ PROGRESS_INTERVAL = 0.25  # seconds between progress notifications (the last one
 
 
 class ReadRequest(BaseModel):
-    """One call's arguments, validated (the MCP tool's input schema is generated from the same fields)."""
+    """One call's arguments. The MCP tool's input schema is generated from these fields, and they validate it."""
 
-    url: str | None = None
-    content_base64: str | None = None
-    filename: str | None = None
-    extract: Literal["main", "full"] = "main"
-    pages: str | None = None
-    max_length: int = Field(default=40_000, ge=1, le=MAX_LENGTH_LIMIT)
-    start_index: int = Field(default=0, ge=0)
+    url: str | None = Field(
+        default=None, description="http(s) URL of the document to read. Give this or content_base64."
+    )
+    content_base64: str | None = Field(
+        default=None, description="The document's bytes, base64-encoded (a data: URL is fine). Give this or url."
+    )
+    filename: str | None = Field(
+        default=None, description="Name of the uploaded file, e.g. report.pdf; used as a type hint."
+    )
+    extract: Literal["main", "full"] = Field(
+        default="main", description='"main": the readable main content of a web page; "full": the whole visible page.'
+    )
+    pages: str | None = Field(default=None, description='PDF pages to read, 1-based, e.g. "1-3,7". Default: all.')
+    max_length: int = Field(
+        default=40_000, ge=1000, le=MAX_LENGTH_LIMIT, description="Most characters of Markdown to return in this call."
+    )
+    start_index: int = Field(
+        default=0, ge=0, description="Character offset to start from: the previous call's next_start_index."
+    )
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> Self:

@@ -31,22 +31,22 @@ def decode_base64(text: str, max_bytes: int) -> bytes:
     """Decode standard or URL-safe base64 (a `data:` URL prefix and line breaks are fine), within `max_bytes`."""
     compact = _WHITESPACE.sub("", _DATA_URL_PREFIX.sub("", text.strip()))
     if len(compact) // 4 * 3 > max_bytes + 2:
-        raise InputError(
-            f"content_base64 is larger than the {max_bytes // (1024 * 1024)} MB limit; send a smaller file."
-        )
+        raise InputError(_too_large(max_bytes))
     compact = compact.replace("-", "+").replace("_", "/")
     compact += "=" * (-len(compact) % 4)
     try:
         data = binascii.a2b_base64(compact, strict_mode=True)
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: non-ASCII characters
         raise InputError("content_base64 is not valid base64; encode the file's bytes with standard base64.") from None
     if not data:
         raise InputError("content_base64 is empty; send the document's bytes.")
     if len(data) > max_bytes:
-        raise InputError(
-            f"content_base64 is larger than the {max_bytes // (1024 * 1024)} MB limit; send a smaller file."
-        )
+        raise InputError(_too_large(max_bytes))
     return data
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"content_base64 is larger than the {max_bytes / (1024 * 1024):g} MB limit; send a smaller file."
 
 
 async def load_url(

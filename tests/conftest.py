@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -129,3 +131,64 @@ def web() -> Iterator[WebProcess]:
     process.start()
     yield process
     process.stop()
+
+
+class RedisServer:
+    """A throwaway `redis-server` on loopback (no persistence); `stop()` kills it, `pause()` freezes it."""
+
+    def __init__(self, *extra: str) -> None:
+        self.port = free_port()
+        self.extra = extra
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """redis://127.0.0.1:PORT/0"""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, port_args: tuple[str, ...] | None = None, timeout: float = 10) -> RedisServer:
+        """Start and wait until the port accepts connections; skip the test if redis-server cannot run."""
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.skip("redis-server is not installed (.ci/run installs it with apt-get install redis-server)")
+        args = port_args if port_args is not None else ("--port", str(self.port))
+        command = [binary, *args, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *self.extra]
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                error = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                pytest.skip(f"redis-server could not be started: {error.strip()[:300]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        pytest.skip(f"redis-server did not listen on 127.0.0.1:{self.port} within {timeout} s")
+        raise AssertionError  # unreachable: pytest.skip raises
+
+    def pause(self) -> None:
+        """SIGSTOP the server: connections stay open but nothing answers."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT after `pause()`."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        """Kill the server and wait for it."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A fresh redis-server for one test (skipped, with the reason, when redis-server cannot start)."""
+    server = RedisServer().start()
+    yield server
+    server.stop()

@@ -48,9 +48,9 @@ class HtmlConverter:
 
 
 def with_title(markdown: str, title: str | None) -> str:
-    """Prefix `# title` unless the content already opens with (or contains) a top-level heading."""
+    """Prefix `# title` unless the content is empty or already has a top-level heading."""
     first = _FIRST_HEADING.search(markdown)
-    if not title or (first and first.group(1) == "#"):
+    if not title or not markdown.strip() or (first and first.group(1) == "#"):
         return markdown
     return f"# {' '.join(title.split())}\n\n{markdown}".rstrip("\n") + "\n"
 

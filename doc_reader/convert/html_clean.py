@@ -22,8 +22,7 @@ DROP_TAGS = frozenset(
     {
         "script",
         "style",
-        "noscript",
-        "template",
+            "template",
         "iframe",
         "frame",
         "frameset",
@@ -56,7 +55,9 @@ DROP_TAGS = frozenset(
     }
 )
 # A <form> with fewer words than this is a search box or sign-up widget; a larger one
-# (ASP.NET wraps whole pages in <form>) is kept and only loses its controls.
+# (ASP.NET wraps whole pages in <form>) is kept and only loses its controls. Likewise a
+# <noscript> is usually "enable JavaScript" or a tracking pixel, but some sites
+# (Discourse forums) put the whole server-rendered page in one.
 _FORM_MIN_WORDS = 60
 # Pages hide <html>/<body> until their scripts run ("anti-flicker"); the text is still the page.
 _ALWAYS_SHOWN = frozenset({"html", "body"})
@@ -98,7 +99,7 @@ def is_hidden(element: lxml.html.HtmlElement) -> bool:
 def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     """Remove invisible and non-text content from `root` in place, and flatten over-deep nesting."""
     doomed: list[etree._Element] = []
-    forms: list[lxml.html.HtmlElement] = []
+    small: list[lxml.html.HtmlElement] = []
     for count, element in enumerate(root.iter()):
         if count % _CHECK_EVERY == 0:
             deadline.check()
@@ -106,13 +107,15 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
             doomed.append(element)
         elif element.tag in DROP_TAGS or (element.tag not in _ALWAYS_SHOWN and is_hidden(element)):
             doomed.append(element)
-        elif element.tag == "form":
-            forms.append(element)
+        elif element.tag in ("form", "noscript"):
+            small.append(element)
     for element in doomed:
         _remove(element)
-    for form in forms:
-        if form.getparent() is not None and len(form.text_content().split()) < _FORM_MIN_WORDS:
-            _remove(form)
+    for element in small:
+        if element.getparent() is not None and len(element.text_content().split()) < _FORM_MIN_WORDS:
+            _remove(element)
+        elif element.tag == "noscript":
+            element.tag = "div"
     _flatten_deep(root, deadline)
 
 

@@ -21,6 +21,8 @@ _CHROME_XPATH = (
 _PAGE_HEADER_FOOTER = "//*[self::header or self::footer][not(ancestor::article or ancestor::main or ancestor::section)]"
 # A candidate must hold at least this share of the page's text to be the main content.
 _MIN_SHARE = 0.25
+# One article is the content when it holds this share of all articles' text; else they all are.
+_DOMINANT = 0.6
 
 
 def body_of(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
@@ -47,12 +49,33 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
 
 
 def _landmark(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """`<main>`, `role=main` or the largest `<article>`, if it holds enough of the page's text."""
-    total = len(body.text_content().split()) or 1
+    """`<main>`, `role=main` or the `<article>`(s), if that holds enough of the page's text.
+
+    Several articles of similar size (forum posts, blog index cards) are kept together
+    through their nearest common ancestor.
+    """
+    total = _words(body) or 1
     for xpath in ("//main", "//*[@role='main']", "//article"):
         candidates = body.xpath(xpath)
-        if candidates:
-            best = max(candidates, key=lambda el: len(el.text_content().split()))
-            if len(best.text_content().split()) / total >= _MIN_SHARE:
-                return best
+        if not candidates:
+            continue
+        sizes = [_words(el) for el in candidates]
+        best = candidates[sizes.index(max(sizes))]
+        if xpath == "//article" and max(sizes) < _DOMINANT * sum(sizes):
+            best = _common_ancestor(candidates)
+        if _words(best) / total >= _MIN_SHARE:
+            return best
     return None
+
+
+def _words(element: lxml.html.HtmlElement) -> int:
+    return len(element.text_content().split())
+
+
+def _common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement:
+    """The deepest element that contains all of `elements`."""
+    shared = [elements[0], *elements[0].iterancestors()]
+    for element in elements[1:]:
+        lineage = {id(el) for el in (element, *element.iterancestors())}
+        shared = [el for el in shared if id(el) in lineage]
+    return shared[0]

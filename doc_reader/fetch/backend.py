@@ -8,13 +8,17 @@ the original host name, so SNI and certificate verification are unchanged.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
+import anyio
 import httpcore
 from httpcore._backends.auto import AutoBackend
 
-from doc_reader.fetch.guard import AddressGuard
+from doc_reader.fetch.guard import AddressGuard, BlockedAddressError
+
+log = logging.getLogger(__name__)
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -32,8 +36,14 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        """Connect to the first reachable checked address of `host`."""
-        addresses = await self._guard.resolve(host, port)
+        """Connect to the first reachable checked address of `host`; the name is resolved exactly once here."""
+        try:
+            with anyio.fail_after(timeout):
+                addresses = await self._guard.resolve(host, port)
+        except TimeoutError:
+            # Same answer as "does not resolve": a slow internal resolver must not be told apart either.
+            log.warning("fetch: resolving %r timed out", host)
+            raise BlockedAddressError() from None
         error: Exception | None = None
         for ip in addresses:
             try:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import anyio
@@ -23,6 +26,8 @@ ACCEPT = (
 )
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+_MAX_URL = 8192
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 Progress = Callable[[int, int | None], Awaitable[None]]
 
@@ -38,17 +43,26 @@ class Fetched:
 
 def check_url(url: str) -> str:
     """Return `url` if it is an absolute http(s) URL with a host; otherwise raise a clear FetchError."""
+    url = url.strip()
+    invalid = FetchError("The URL is not valid; give a full http:// or https:// address.")
+    if len(url) > _MAX_URL:
+        raise FetchError(f"The URL is longer than {_MAX_URL} characters; give a shorter address.")
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
     except ValueError:
-        raise FetchError("The URL is not valid; give a full http:// or https:// address.") from None
+        raise invalid from None
     if parts.scheme.lower() not in ("http", "https"):
         raise FetchError("Only http:// and https:// URLs can be read; pass local files as content_base64.")
-    if not parts.hostname:
+    try:
+        hostname = parts.hostname
+        parsed = httpx.URL(url)  # the parser that will actually be used must accept it too
+    except (ValueError, httpx.InvalidURL):
+        raise invalid from None
+    if not hostname or not parsed.host:
         raise FetchError("The URL has no host name; give a full http:// or https:// address.")
-    if parts.username or parts.password:
+    if parts.username or parts.password or parsed.userinfo:
         raise FetchError("URLs with a user name or password are not accepted; remove the credentials.")
-    return url.strip()
+    return url
 
 
 def _client(settings: Settings, resolver: Resolver) -> httpx.AsyncClient:
@@ -78,6 +92,8 @@ async def fetch(
         raise FetchError(
             f"The server did not send the document within {settings.fetch_timeout:g} seconds; try again later."
         ) from None
+    except httpx.ConnectTimeout:
+        raise FetchError("The server did not accept a connection in time; try again later.") from None
     except httpx.TimeoutException:
         raise FetchError("The server stopped responding while sending the document; try again later.") from None
     except httpx.HTTPError as exc:
@@ -92,8 +108,7 @@ async def _follow(client: httpx.AsyncClient, url: str, settings: Settings, progr
                 url = _next_hop(url, response.headers["location"])
                 continue
             if response.status_code >= 400:
-                reason = response.reason_phrase or "error"
-                raise FetchError(f"The server answered HTTP {response.status_code} ({reason}); check the URL.")
+                raise FetchError(f"The server answered HTTP {_status(response.status_code)}; check the URL.")
             data = await _read_capped(response, settings.max_download_bytes, progress)
             return Fetched(
                 data=data,
@@ -103,9 +118,20 @@ async def _follow(client: httpx.AsyncClient, url: str, settings: Settings, progr
     raise FetchError(f"The URL redirected more than {settings.max_redirects} times; give the final address.")
 
 
+def _status(code: int) -> str:
+    # The standard phrase, never the server's: a reason phrase is server-chosen text.
+    try:
+        return f"{code} ({HTTPStatus(code).phrase})"
+    except ValueError:
+        return str(code)
+
+
 def _next_hop(current: str, location: str) -> str:
-    target = urljoin(current, location)
-    if urlsplit(current).scheme == "https" and urlsplit(target).scheme == "http":
+    try:
+        target = urljoin(current, location)
+    except ValueError:
+        raise FetchError("The server redirected to an invalid address.") from None
+    if urlsplit(current).scheme == "https" and urlsplit(target).scheme.lower() == "http":
         raise FetchError("The server redirected from https to plain http, which doc-reader refuses.")
     return check_url(target)
 
@@ -113,17 +139,71 @@ def _next_hop(current: str, location: str) -> str:
 async def _read_capped(response: httpx.Response, cap: int, progress: Progress | None) -> bytes:
     declared = response.headers.get("content-length")
     total = int(declared) if declared and declared.isdigit() else None
-    too_large = FetchError(f"The document is larger than the {cap // (1024 * 1024)} MB download limit.")
+    too_large = FetchError(f"The document is larger than the {cap / (1024 * 1024):g} MB download limit.")
     if total is not None and total > cap:
         raise too_large
-    chunks: list[bytes] = []
-    received = 0
-    # aiter_bytes yields decompressed bytes, so the cap also stops gzip/deflate bombs.
-    async for chunk in response.aiter_bytes(_CHUNK):
-        received += len(chunk)
-        if received > cap:
-            raise too_large
-        chunks.append(chunk)
+    inflater = _inflater(response.headers.get("content-encoding"))
+    body = bytearray()
+    # Raw bytes, decompressed here a bounded piece at a time: the cap counts decompressed bytes,
+    # and a gzip bomb never expands much past it in memory (httpx would inflate a whole chunk at once).
+    async for raw in response.aiter_raw(_CHUNK):
+        for piece in inflater.feed(raw) if inflater else (raw,):
+            body += piece
+            if len(body) > cap:
+                raise too_large
         if progress is not None:
-            await progress(received, total)
-    return b"".join(chunks)
+            await progress(len(body), total)
+    for piece in inflater.feed(b"") if inflater else ():
+        body += piece
+        if len(body) > cap:
+            raise too_large
+    return bytes(body)
+
+
+def _inflater(content_encoding: str | None) -> _Inflater | None:
+    """The decoder for the response's Content-Encoding (None for identity); refuse layered or unknown codings."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
+    codings = [c for c in codings if c not in ("", "identity")]
+    if not codings:
+        return None
+    if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
+        log.info("fetch: refused Content-Encoding %r", content_encoding)
+        raise FetchError("The server compressed the document in a way doc-reader does not accept.")
+    return _Inflater(codings[0])
+
+
+class _Inflater:
+    """Incremental gzip/deflate decoding that never produces more than _CHUNK bytes per step."""
+
+    def __init__(self, coding: str) -> None:
+        self._coding = coding
+        self._head = b""
+        self._z: Any = None
+
+    def feed(self, raw: bytes) -> Iterator[bytes]:
+        """Decoded pieces of `raw`; call with b"" once at the end of the body."""
+        if self._z is None:
+            self._head += raw
+            if len(self._head) < 2 and raw:
+                return
+            self._z = zlib.decompressobj(_wbits(self._coding, self._head))
+            raw, self._head = self._head, b""
+        try:
+            piece = self._z.decompress(raw, _CHUNK)
+            while piece:
+                yield piece
+                if not self._z.unconsumed_tail and len(piece) < _CHUNK:
+                    break
+                piece = self._z.decompress(self._z.unconsumed_tail, _CHUNK)
+            if not raw:
+                yield self._z.flush()
+        except zlib.error:
+            raise FetchError("The server sent a compressed document that could not be decompressed.") from None
+
+
+def _wbits(coding: str, head: bytes) -> int:
+    if coding != "deflate":
+        return _GZIP_WBITS
+    # "deflate" is meant to be zlib-wrapped, but many servers send raw deflate; the zlib header tells them apart.
+    is_zlib = len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+    return zlib.MAX_WBITS if is_zlib else -zlib.MAX_WBITS

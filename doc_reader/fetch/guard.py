@@ -25,21 +25,59 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")
+# IANA special-purpose ranges that are not globally reachable, spelled out so the
+# decision does not depend on which Python patch release updated `is_global`.
+_BLOCKED_V4 = tuple(
+    ipaddress.IPv4Network(net)
+    for net in (
+        "0.0.0.0/8",  # "this network"; 0.0.0.0 reaches the local host on Linux
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # carrier-grade NAT
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local, cloud metadata (169.254.169.254)
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",  # deprecated 6to4 relay anycast
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, broadcast
+    )
+)
+# Checked only inside 2000::/3; everything outside it (loopback, ULA, link-local,
+# multicast, IPv4-compatible...) is refused unless it embeds a public IPv4 address.
+_BLOCKED_V6 = tuple(
+    ipaddress.IPv6Network(net)
+    for net in (
+        "2001::/23",  # IETF protocol assignments (Teredo is handled before this)
+        "2001:db8::/32",  # documentation
+        "3fff::/20",  # documentation (RFC 9637)
+        "3ffe::/16",  # old 6bone
+    )
+)
 
-BLOCKED_MESSAGE = "This address is not allowed: doc-reader only reads public web addresses."
+BLOCKED_MESSAGE = (
+    "This address is not allowed or does not exist: doc-reader only reads public web addresses; check the URL."
+)
 
 
 class BlockedAddressError(FetchError):
-    """The target resolved to an address the guard refuses. The message never names the address."""
+    """The target is refused or does not resolve. One message for both, naming no address.
+
+    Telling "resolves to a private address" apart from "does not resolve" would
+    let a caller map internal DNS names, so the two are deliberately the same.
+    """
 
     def __init__(self) -> None:
         super().__init__(BLOCKED_MESSAGE)
 
 
 def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
-    """The IPv4 address carried inside an IPv6 one (mapped, NAT64, 6to4, Teredo), if any."""
+    """The IPv4 address carried inside an IPv6 one (mapped, NAT64, 6to4, Teredo client), if any."""
     if ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     if ip in _NAT64:
@@ -52,18 +90,20 @@ def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 
 
 def is_public(ip: IPAddress) -> bool:
-    """True only for globally routable unicast addresses (and IPv6 forms whose embedded IPv4 is one)."""
-    if ip.is_multicast or ip.is_unspecified or ip.is_loopback or ip.is_link_local or ip.is_reserved:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip in _NAT64_LOCAL or ip.is_site_local:
-            return False
-        inner = embedded_ipv4(ip)
-        if inner is not None:
-            return is_public(inner)
-    elif ip in _CGNAT:
-        return False
-    return ip.is_global
+    """True only for globally routable unicast addresses.
+
+    IPv6 forms that embed an IPv4 address (mapped, NAT64, 6to4, Teredo) are
+    judged by that address (for Teredo, both the server and the client part).
+    """
+    if isinstance(ip, ipaddress.IPv4Address):
+        return not any(ip in net for net in _BLOCKED_V4) and ip.is_global
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        return is_public(server) and is_public(client)
+    inner = embedded_ipv4(ip)
+    if inner is not None:
+        return is_public(inner)
+    return ip in _GLOBAL_UNICAST_V6 and not any(ip in net for net in _BLOCKED_V6) and ip.is_global
 
 
 def parse_ip(host: str) -> IPAddress | None:
@@ -73,7 +113,7 @@ def parse_ip(host: str) -> IPAddress | None:
     (`2130706433`, `0x7f000001`, `0177.0.0.1`, `127.1`), so that no odd spelling
     slips past the check as a "name".
     """
-    host = host.strip().strip("[]").rstrip(".")
+    host = host.strip().removeprefix("[").removesuffix("]").rstrip(".")
     try:
         return ipaddress.ip_address(host.split("%", 1)[0])
     except ValueError:
@@ -87,8 +127,8 @@ def parse_ip(host: str) -> IPAddress | None:
 
 
 def normalise_host(host: str) -> str:
-    """Lower-case, strip brackets and a trailing dot, and IDNA-encode a host name."""
-    host = host.strip().strip("[]").rstrip(".").lower()
+    """Lower-case, strip brackets and a trailing dot, and IDNA-encode a host name (so `１２７.０.０.１` is an IP)."""
+    host = host.strip().removeprefix("[").removesuffix("]").rstrip(".").lower()
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
@@ -105,7 +145,10 @@ class AllowList:
 
     @classmethod
     def parse(cls, entries: Iterable[str]) -> AllowList:
-        """Build an allow list from entries such as `wiki.internal`, `127.0.0.1:8080`, `10.0.0.0/8`, `[::1]:80`."""
+        """Build an allow list from entries such as `wiki.internal`, `127.0.0.1:8080`, `10.0.0.0/8`, `[::1]:80`.
+
+        Raises ValueError naming the entry when one cannot be understood (checked at start-up).
+        """
         hosts: set[str] = set()
         host_ports: set[tuple[str, int]] = set()
         networks = []
@@ -113,11 +156,14 @@ class AllowList:
             entry = raw.strip()
             if not entry:
                 continue
-            if "/" in entry:
-                networks.append(ipaddress.ip_network(entry, strict=False))
-                continue
-            host, port = _split_host_port(entry)
-            ip = parse_ip(host)
+            try:
+                if "/" in entry:
+                    networks.append(ipaddress.ip_network(entry, strict=False))
+                    continue
+                host, port = _split_host_port(entry)
+            except ValueError:
+                raise ValueError(f"DOC_READER_ALLOW_HOSTS entry {entry!r} is not a host, host:port or CIDR") from None
+            ip = parse_ip(host) or parse_ip(normalise_host(host))
             name = str(ip) if ip is not None else normalise_host(host)
             if port is None:
                 hosts.add(name)
@@ -139,6 +185,8 @@ def _split_host_port(entry: str) -> tuple[str, int | None]:
         return host, int(rest[1:]) if rest.startswith(":") else None
     if entry.count(":") == 1:
         host, port = entry.split(":")
+        if not host or not 0 < int(port) < 65536:
+            raise ValueError(entry)
         return host, int(port)
     return entry, None
 
@@ -158,21 +206,29 @@ class AddressGuard:
     resolver: Resolver = system_resolver
 
     async def resolve(self, host: str, port: int) -> list[IPAddress]:
-        """Every address for `host`, each checked; raise BlockedAddressError if any is not allowed."""
-        literal = parse_ip(host)
+        """Every address for `host`, each checked; raise BlockedAddressError if any is not allowed.
+
+        A name that does not resolve raises the same error as a refused address (see BlockedAddressError).
+        """
+        name = normalise_host(host)
+        literal = parse_ip(host) or parse_ip(name)
         if literal is not None:
             candidates = [literal]
         else:
             try:
-                answers = await self.resolver(normalise_host(host), port)
-            except OSError as exc:
-                log.info("fetch: cannot resolve %r: %s", host, exc)
-                raise FetchError("The host name could not be resolved; check the URL.") from None
+                answers = await self.resolver(name, port)
+            except (OSError, UnicodeError, ValueError) as exc:
+                log.warning("fetch: cannot resolve %r: %s", host, exc)
+                raise BlockedAddressError() from None
             candidates = [ip for ip in (parse_ip(answer) for answer in answers) if ip is not None]
             if not candidates:
-                raise FetchError("The host name could not be resolved; check the URL.")
+                log.warning("fetch: %r resolved to no usable address: %r", host, answers)
+                raise BlockedAddressError()
         for ip in candidates:
-            if not (self.allow_private or is_public(ip) or self.allow.allows(host, port, ip)):
+            if is_public(ip) or self.allow.allows(host, port, ip):
+                continue
+            if not self.allow_private:
                 log.warning("fetch: blocked %r port %d -> %s", host, port, ip)
                 raise BlockedAddressError()
+            log.warning("fetch: address guard OFF (DOC_READER_ALLOW_PRIVATE=true): %r port %d -> %s", host, port, ip)
         return candidates
