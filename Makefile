@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean conformance
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ format: $(BIN)/.dev
 
 test: lint  ## lint + the full offline test suite
 	$(BIN)/python -m pytest -q
+
+conformance: $(BIN)/activate  ## official MCP conformance suite + MCP Inspector CLI (needs the npm registry)
+	bash conformance/run.sh $(BIN)/python
 
 bench: $(BIN)/.dev  ## benchmarks on ../shared/bench-data (see bench/README.md)
 	$(BIN)/python -m bench.html

@@ -73,7 +73,12 @@ def load_pages(limit: int | None, types: set[str] | None) -> Iterator[Page]:
         truth = record["ground_truth"]
         html = gzip.decompress((DATA / "html" / f"{path.stem}.html.gz").read_bytes()).decode("utf-8", "replace")
         yield Page(
-            path.stem, record.get("url") or "", page_type, html, truth.get("main_content") or "", truth.get("with") or [],
+            path.stem,
+            record.get("url") or "",
+            page_type,
+            html,
+            truth.get("main_content") or "",
+            truth.get("with") or [],
             truth.get("without") or [],
         )
         count += 1
@@ -113,8 +118,17 @@ def score_page(page: Page, extractor: Extractor) -> Score:
     found_with = sum(_normal(snippet) in text for snippet in page.with_snippets)
     found_without = sum(_normal(snippet) in text for snippet in page.without_snippets)
     return Score(
-        page.id, page.type, precision, recall, f1, found_with, len(page.with_snippets), found_without,
-        len(page.without_snippets), ms, error,
+        page.id,
+        page.type,
+        precision,
+        recall,
+        f1,
+        found_with,
+        len(page.with_snippets),
+        found_without,
+        len(page.without_snippets),
+        ms,
+        error,
     )
 
 

@@ -11,8 +11,9 @@ _FENCE = re.compile(r"^\s*(`{3,}|~{3,}).*$", re.MULTILINE)
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
 _LINE_PREFIX = re.compile(r"^[ \t]*(?:(?:>[ \t]?)+|#{1,6}[ \t]+|[-*+][ \t]+|\d{1,9}[.)][ \t]+|:[ \t]+)+", re.MULTILINE)
 _RULE = re.compile(r"^[ \t]*([-*_])([ \t]*\1){2,}[ \t]*$", re.MULTILINE)
-_EMPHASIS = re.compile(r"(\*{1,3}|(?<!\w)_{1,3}|_{1,3}(?!\w)|~~|`+)")
+_EMPHASIS = re.compile(r"((?<!\\)\*{1,3}|(?<![\w\\])_{1,3}|(?<!\\)_{1,3}(?!\w)|~~|`+)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~^$])")
+_HARD_BREAK = re.compile(r"\\$", re.MULTILINE)
 _PIPE = re.compile(r"(?<!\\)\|")
 
 
@@ -34,5 +35,4 @@ def markdown_to_text(markdown: str) -> str:
     text = _PIPE.sub(" ", text)
     text = _EMPHASIS.sub("", text)
     text = _ESCAPE.sub(r"\1", text)
-    text = re.sub(r"\\$", "", text, flags=re.MULTILINE)  # hard line breaks
-    return text
+    return _HARD_BREAK.sub("", text)

@@ -262,6 +262,11 @@ class OAuthGate:
             routes.append(Route(WELL_KNOWN, routes[0].endpoint, methods=["GET", "OPTIONS"]))
         return routes
 
+    @property
+    def paths(self) -> frozenset[str]:
+        """The metadata paths, which need no credentials."""
+        return frozenset(route.path for route in self.routes())
+
 
 def make_oauth(settings: Settings) -> OAuthGate | None:
     """The OAuth gate the settings describe, or None when DOC_READER_OAUTH_ISSUER is unset."""

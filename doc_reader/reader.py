@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 from urllib.parse import urlsplit
 
 import anyio
@@ -22,12 +22,15 @@ from doc_reader import logs
 from doc_reader.cache import CachedDocument, DocumentCache, cache_key, make_cache
 from doc_reader.convert import ConvertOptions, Deadline, convert_stream
 from doc_reader.document import Document, Kind
-from doc_reader.errors import ConversionError
-from doc_reader.fetch.guard import Resolver, system_resolver
+from doc_reader.errors import ConversionError, DocReaderError
+from doc_reader.limits import clip_input, clip_output
 from doc_reader.paging import Window, window
 from doc_reader.settings import Settings
 from doc_reader.sniff import describe
-from doc_reader.source import Source, load_base64, load_url
+
+if TYPE_CHECKING:  # the fetcher (httpx) is imported on the first read, not for tools/list: stdio cold start
+    from doc_reader.fetch.guard import Resolver
+    from doc_reader.source import Source
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,8 @@ class ReadRequest(BaseModel):
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> Self:
+        if self.content_base64 is not None and not self.content_base64.strip() and not self.url:
+            raise ValueError("content_base64 is empty; send the document's bytes.")
         if bool(self.url) == bool(self.content_base64):
             raise ValueError("Give exactly one of `url` or `content_base64`.")
         return self
@@ -91,11 +96,13 @@ class Reader:
     """Reads documents for callers, sharing settings, the cache and the resolver between calls."""
 
     def __init__(
-        self, settings: Settings, *, cache: DocumentCache | None = None, resolver: Resolver = system_resolver
+        self, settings: Settings, *, cache: DocumentCache | None = None, resolver: Resolver | None = None
     ) -> None:
         self.settings = settings
         self.cache = cache if cache is not None else make_cache(settings)
         self.resolver = resolver
+        if settings.allow_private:
+            log.warning("DOC_READER_ALLOW_PRIVATE=true: the fetch address guard is OFF; private addresses reachable")
 
     async def read(self, request: ReadRequest, progress: ProgressFn | None = None) -> ReadResult:
         """Return the requested window of the document, converting it (or taking it from the cache) first."""
@@ -138,6 +145,8 @@ class Reader:
     async def _document(
         self, request: ReadRequest, options: ConvertOptions, progress: ProgressFn | None, call: dict[str, Any]
     ) -> CachedDocument:
+        from doc_reader.source import load_base64, load_url
+
         source = None
         if request.content_base64:
             source = load_base64(request.content_base64, request.filename, self.settings)
@@ -150,24 +159,36 @@ class Reader:
             call["cached"] = True
             return cached
         if source is None:
-            source = await load_url(request.url or "", self.settings, resolver=self.resolver, progress=_bytes(progress))
+            source = await load_url(
+                request.url or "", self.settings, resolver=self._resolver(), progress=_bytes(progress)
+            )
             call["bytes"] = len(source.data)
         entry = CachedDocument(document=await self._convert(source, options, progress), final_url=source.final_url)
         await self.cache.put(key, entry)
         return entry
 
+    def _resolver(self) -> Resolver:
+        from doc_reader.fetch.guard import system_resolver
+
+        return self.resolver or system_resolver
+
     async def _convert(self, source: Source, options: ConvertOptions, progress: ProgressFn | None) -> Document:
         info = describe(source.data, source.content_type, source.filename, source.final_url or source.url)
+        data, notes = clip_input(source.data, info, self.settings.max_html_bytes)
         deadline = Deadline(self.settings.convert_timeout)
         options = replace(options, deadline=deadline, progress=_from_thread(progress))
         try:
             # A little grace past the converter's own deadline: it stops itself; this only guards a stuck C call.
             with anyio.fail_after(self.settings.convert_timeout + 5):
-                return await anyio.to_thread.run_sync(
-                    convert_stream, source.data, info, options, abandon_on_cancel=True
-                )
+                document = await anyio.to_thread.run_sync(convert_stream, data, info, options, abandon_on_cancel=True)
+            return clip_output(document, self.settings.max_output_chars, notes)
         except TimeoutError:
             raise ConversionError("Converting this document took too long; try a smaller `pages` selection.") from None
+        except DocReaderError:
+            raise
+        except Exception:  # a converter bug met hostile input: a clear answer here, the traceback in the log
+            log.exception("converter failed on a %s document", info.kind)
+            raise ConversionError(f"This {info.kind} document could not be converted; it may be malformed.") from None
         finally:
             deadline.cancel()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BeforeValidator, Field
+from pydantic import AliasChoices, BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MB = 1024 * 1024
@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     max_input_bytes: int = Field(default=10 * MB, gt=0, description="Largest decoded `content_base64` document.")
     convert_timeout: float = Field(default=20.0, gt=0, description="Seconds one conversion may take.")
     max_pdf_pages: int = Field(default=500, gt=0, description="PDF pages converted per call; `pages` selects others.")
+    max_html_bytes: int = Field(default=2 * MB, gt=0, description="HTML converted per page; longer pages are cut.")
+    max_output_chars: int = Field(
+        default=5_000_000, gt=0, description="Characters of Markdown kept per document; the rest is cut with a note."
+    )
     default_max_length: int = Field(default=40_000, ge=1000, description="Characters returned per call by default.")
 
     # --- Cache ---
@@ -98,6 +102,15 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = Field(default="json", description="json: one JSON object per line on stderr.")
+
+    @field_validator("allow_hosts")
+    @classmethod
+    def _allow_hosts_parse(cls, value: list[str]) -> list[str]:
+        # Fail at start-up on a typo, not on the first fetch.
+        from doc_reader.fetch.guard import AllowList
+
+        AllowList.parse(value)
+        return value
 
     @property
     def max_request_body_bytes(self) -> int:

@@ -75,7 +75,10 @@ def _media_type(content_type: str | None) -> str | None:
 
 def _binary_name(head: bytes) -> str | None:
     for magic, name in _BINARY_MAGIC:
-        if head.startswith(magic):
+        # Two- and three-letter magics also start ordinary text ("BMW...", "MZ...", "ID3 tags"):
+        # real files of those kinds have NUL bytes in their header.
+        plain_text_too = len(magic) <= 3 and magic.isalnum()
+        if head.startswith(magic) and (not plain_text_too or b"\x00" in head[:64]):
             return name
     if head[:4] == b"RIFF" and head[8:12] in (b"WEBP", b"WAVE", b"AVI "):
         return {b"WEBP": "a WebP image", b"WAVE": "a WAV audio file", b"AVI ": "an AVI video"}[head[8:12]]

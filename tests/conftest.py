@@ -10,11 +10,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
+import httpx2
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.types import CallToolResult
 
 from doc_reader.reader import Reader
 from doc_reader.server import build_server
@@ -192,3 +197,25 @@ def redis_server() -> Iterator[RedisServer]:
     server = RedisServer().start()
     yield server
     server.stop()
+
+
+async def call_http_tool(
+    base: str,
+    arguments: dict[str, Any],
+    headers: dict[str, str] | None = None,
+    progress: Callable[[float, float | None, str | None], Awaitable[None]] | None = None,
+    ready: Callable[[], None] | None = None,
+) -> CallToolResult:
+    """Call `read_document` on a running HTTP server at `base` (http://host:port) with one MCP client session.
+
+    The tool list is fetched first (the client validates the result against the output schema), then
+    `ready()` is called just before the call itself.
+    """
+    async with (
+        httpx2.AsyncClient(headers=headers or {}, timeout=httpx2.Timeout(60, read=60)) as http,
+        Client(streamable_http_client(f"{base}/mcp", http_client=http)) as client,
+    ):
+        await client.list_tools()
+        if ready is not None:
+            ready()
+        return await client.call_tool("read_document", arguments, progress_callback=progress)

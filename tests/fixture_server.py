@@ -6,9 +6,11 @@ Every request is counted per path so tests can tell whether a call hit the netwo
 
 from __future__ import annotations
 
+import functools
 import gzip
 import threading
 import time
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -121,3 +123,110 @@ class FixtureServer:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# --- Routes for the security and bounds tests (tests/test_ssrf*.py, test_bounds*.py, test_bad_input*.py) ---
+
+# Documents a test registers by name and fetches from /blob?name=...: (body, Content-Type).
+BLOBS: dict[str, tuple[bytes, str]] = {}
+
+
+@route("/blob")
+def _blob(handler: FixtureHandler, query: dict[str, list[str]]) -> None:
+    body, content_type = BLOBS[query["name"][0]]
+    handler.send_body(200, body, content_type)
+
+
+@route("/drip")
+def _drip(handler: FixtureHandler, query: dict[str, list[str]]) -> None:
+    """Headers at once, then one byte every `interval` seconds (a body that never stalls but never ends)."""
+    size, interval = int(query.get("bytes", ["1000"])[0]), float(query.get("interval", ["1"])[0])
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/plain")
+    handler.send_header("Content-Length", str(size))
+    handler.end_headers()
+    try:
+        for _ in range(size):
+            handler.wfile.write(b"a")
+            handler.wfile.flush()
+            time.sleep(interval)
+    except OSError:  # the client hung up, as it should
+        handler.close_connection = True
+
+
+@route("/chain")
+def _chain(handler: FixtureHandler, query: dict[str, list[str]]) -> None:
+    """`n` more redirects, then a page."""
+    left = int(query["n"][0])
+    if left > 0:
+        handler.send_body(302, b"", "text/plain", {"Location": f"/chain?n={left - 1}"})
+    else:
+        handler.send_body(200, b"<h1>End of the chain</h1><p>Arrived.</p>", "text/html")
+
+
+def _deflate_stream(size: int, wbits: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    block = b"a" * (1024 * 1024)
+    parts = [packer.compress(block) for _ in range(size // len(block))]
+    return b"".join([*parts, packer.compress(b"a" * (size % len(block))), packer.flush()])
+
+
+@functools.lru_cache(maxsize=16)
+def _bomb_body(size: int, coding: str) -> tuple[bytes, str]:
+    if coding == "gzip":
+        return _deflate_stream(size, 16 + zlib.MAX_WBITS), "gzip"
+    if coding == "deflate":
+        return _deflate_stream(size, zlib.MAX_WBITS), "deflate"
+    if coding == "raw-deflate":
+        return _deflate_stream(size, -zlib.MAX_WBITS), "deflate"
+    if coding == "double":
+        return gzip.compress(_deflate_stream(size, 16 + zlib.MAX_WBITS)), "gzip, gzip"
+    return b"\x00" * 64, coding  # an encoding nobody asked for (br, zstd...)
+
+
+@route("/bomb")
+def _bomb(handler: FixtureHandler, query: dict[str, list[str]]) -> None:
+    """`size` bytes of "a", compressed with `coding` (gzip, deflate, raw-deflate, double, or any other name)."""
+    body, encoding = _bomb_body(int(query.get("size", ["1000"])[0]), query.get("coding", ["gzip"])[0])
+    handler.send_body(200, body, "text/plain", {"Content-Encoding": encoding})
+
+
+@route("/big")
+def _big(handler: FixtureHandler, query: dict[str, list[str]]) -> None:
+    """`size` bytes of text, framed by `length`: honest Content-Length, lie, none (close-delimited) or chunked."""
+    size, framing = int(query.get("size", ["1000"])[0]), query.get("length", ["honest"])[0]
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/plain")
+    if framing == "honest":
+        handler.send_header("Content-Length", str(size))
+    elif framing == "lie":  # claims 100 bytes, sends `size`
+        handler.send_header("Content-Length", "100")
+        handler.close_connection = True
+    elif framing == "chunked":
+        handler.send_header("Transfer-Encoding", "chunked")
+    else:
+        handler.send_header("Connection", "close")
+        handler.close_connection = True
+    handler.end_headers()
+    block = b"word " * 13107  # 65535 bytes
+    sent = 0
+    try:
+        while sent < size:
+            piece = block[: size - sent]
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if framing == "chunked" else piece)
+            sent += len(piece)
+        if framing == "chunked":
+            handler.wfile.write(b"0\r\n\r\n")
+    except OSError:
+        handler.close_connection = True
+
+
+@route("/reason")
+def _reason(handler: FixtureHandler, query: dict[str, list[str]]) -> None:
+    """An error status with a server-chosen reason phrase (which must never reach the model)."""
+    body = b"<h1>error page</h1>"
+    handler.send_response(int(query["code"][0]), query["text"][0])
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)

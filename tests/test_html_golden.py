@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,6 @@ def test_golden_markdown(name: str) -> None:
 def test_output_has_no_raw_html_or_blank_runs(name: str) -> None:
     markdown = convert_fixture(name)
     assert "\n\n\n" not in markdown.split("```")[0]
-    for tag in ("<script", "<div", "<p>", "<span", "<img", "<a ", "<table", "<template"):
-        assert tag not in markdown
+    assert re.search(r"(?<!\\)<(script|div|p|span|img|a|table|template)\b", markdown) is None
     assert "javascript:" not in markdown
     assert "[]" not in markdown.replace("![]", "")

@@ -22,7 +22,7 @@ DROP_TAGS = frozenset(
     {
         "script",
         "style",
-            "template",
+        "template",
         "iframe",
         "frame",
         "frameset",
@@ -61,6 +61,7 @@ DROP_TAGS = frozenset(
 _FORM_MIN_WORDS = 60
 # Pages hide <html>/<body> until their scripts run ("anti-flicker"); the text is still the page.
 _ALWAYS_SHOWN = frozenset({"html", "body"})
+_HIDDEN_MAX_SHARE = 0.6
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # lxml refuses str input that carries an XML encoding declaration, and control characters.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
@@ -99,24 +100,35 @@ def is_hidden(element: lxml.html.HtmlElement) -> bool:
 def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     """Remove invisible and non-text content from `root` in place, and flatten over-deep nesting."""
     doomed: list[etree._Element] = []
+    hidden: list[lxml.html.HtmlElement] = []
     small: list[lxml.html.HtmlElement] = []
     for count, element in enumerate(root.iter()):
         if count % _CHECK_EVERY == 0:
             deadline.check()
-        if not isinstance(element.tag, str):  # comments, processing instructions, entities
+        if not isinstance(element.tag, str) or element.tag in DROP_TAGS:  # comments, PIs, entities too
             doomed.append(element)
-        elif element.tag in DROP_TAGS or (element.tag not in _ALWAYS_SHOWN and is_hidden(element)):
-            doomed.append(element)
+        elif element.tag not in _ALWAYS_SHOWN and is_hidden(element):
+            hidden.append(element)
         elif element.tag in ("form", "noscript"):
             small.append(element)
     for element in doomed:
         _remove(element)
+    total = _words(root)
+    for element in hidden:
+        # Server-rendered apps ship the whole page in a hidden wrapper that scripts reveal;
+        # that wrapper is the page, not a hidden aside (injections are a small part of a page).
+        if element.getparent() is not None and _words(element) <= _HIDDEN_MAX_SHARE * total:
+            _remove(element)
     for element in small:
-        if element.getparent() is not None and len(element.text_content().split()) < _FORM_MIN_WORDS:
+        if element.getparent() is not None and _words(element) < _FORM_MIN_WORDS:
             _remove(element)
         elif element.tag == "noscript":
             element.tag = "div"
     _flatten_deep(root, deadline)
+
+
+def _words(element: lxml.html.HtmlElement) -> int:
+    return len(element.text_content().split())
 
 
 def _remove(element: etree._Element) -> None:

@@ -8,6 +8,8 @@ the body.
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 
 from doc_reader.convert.base import Extract
@@ -19,6 +21,23 @@ _CHROME_XPATH = (
 )
 # <header>/<footer> are page chrome only when not inside sectioning content (HTML spec: banner/contentinfo).
 _PAGE_HEADER_FOOTER = "//*[self::header or self::footer][not(ancestor::article or ancestor::main or ancestor::section)]"
+_CONTENT_XPATH = ".//main | .//article | .//*[@role='main'] | .//h1"
+# Chrome never holds more than this share of a page's words.
+_CHROME_MAX_SHARE = 0.5
+# Class/id words of blocks that are never main content.
+_BOILERPLATE = re.compile(
+    r"(?:^|[\s_-])(?:share|sharing|social|related|recommend\w*|newsletter|subscribe|signup|sidebar"
+    r"|breadcrumbs?|cookies?|consent|advert\w*|ads?|adsense|promo|sponsor\w*|popup|modal|menu|navbar|nav|skip"
+    r"|pagination|pager|toolbar|masthead|login|footer|comments?|disqus|respond|author-?bio|about-author"
+    r"|trending|popular|upsell|cross-?sell|recently-viewed|drawer|mini-?cart|cart|facets?|filters?|quick-?view"
+    r"|off-?canvas|announcement|mega-?menu|wishlist)(?:$|[\s_-])"
+)
+_LIST_TAGS = frozenset({"ul", "ol", "div", "section", "table", "dl", "p"})
+# Content whose link words are below this share is prose: link lists inside it are boilerplate.
+_PROSE_LINK_DENSITY = 0.3
+_LINK_LIST_DENSITY = 0.6
+_LINK_LIST_MAX_WORDS = 150
+_BLOCK_MAX_SHARE = 0.5
 # A candidate must hold at least this share of the page's text to be the main content.
 _MIN_SHARE = 0.25
 # One article is the content when it holds this share of all articles' text; else they all are.
@@ -26,9 +45,15 @@ _DOMINANT = 0.6
 
 
 def body_of(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """The `<body>` element (lxml always creates one for HTML documents)."""
-    body = root.find("body")
-    return body if body is not None else root
+    """The `<body>`, or the whole document when the parser put visible text into `<head>`.
+
+    libxml2 does that on some malformed pages; cleaning has already removed `<title>`,
+    `<meta>` and the like, so any text left in the head is page text.
+    """
+    head, body = root.find("head"), root.find("body")
+    if body is None or (head is not None and head.text_content().strip()):
+        return root
+    return body
 
 
 def select(root: lxml.html.HtmlElement, extract: Extract) -> lxml.html.HtmlElement:
@@ -38,14 +63,58 @@ def select(root: lxml.html.HtmlElement, extract: Extract) -> lxml.html.HtmlEleme
         return body
     remove_chrome(body)
     landmark = _landmark(body)
-    return body if landmark is None else landmark
+    content = body if landmark is None else landmark
+    prune(content)
+    return content
 
 
 def remove_chrome(body: lxml.html.HtmlElement) -> None:
     """Remove navigation, banner, page footer and sidebar regions from `body` in place."""
+    total = _words(body) or 1
     for element in body.xpath(_CHROME_XPATH + " | " + _PAGE_HEADER_FOOTER):
-        if element.getparent() is not None and element is not body:
+        if element.getparent() is None or element is body or _holds_content(element, total):
+            continue
+        element.drop_tree()
+
+
+def _holds_content(element: lxml.html.HtmlElement, total: int) -> bool:
+    """True when a chrome element wraps the content anyway (unclosed tags in a menu swallow the page)."""
+    return bool(element.xpath(_CONTENT_XPATH)) or _words(element) > _CHROME_MAX_SHARE * total
+
+
+def prune(content: lxml.html.HtmlElement) -> None:
+    """Remove boilerplate blocks inside the chosen content: by class/id name, and link lists in prose.
+
+    Nothing is removed when the blocks together hold most of the content's words (a page
+    that calls its whole article `post-share-wrapper` still has an article).
+    """
+    total = _words(content) or 1
+    prose = _link_words(content) / total < _PROSE_LINK_DENSITY
+    doomed: list[lxml.html.HtmlElement] = []
+    for element in content.iterdescendants():
+        # Document order: an element inside the last removed block goes with it.
+        if not isinstance(element.tag, str) or (doomed and doomed[-1] in element.iterancestors()):
+            continue
+        words = _words(element)
+        if words > _BLOCK_MAX_SHARE * total:
+            continue
+        names = f"{element.get('class', '')} {element.get('id', '')}".lower()
+        if _BOILERPLATE.search(names) or (prose and element.tag in _LIST_TAGS and _is_link_list(element, words)):
+            doomed.append(element)
+    # Many small removals that add up to most of the page mean the names lied (page builders
+    # call every block a "widget"): then keep everything.
+    if sum(_words(element) for element in doomed) <= _BLOCK_MAX_SHARE * total:
+        for element in doomed:
             element.drop_tree()
+
+
+def _link_words(element: lxml.html.HtmlElement) -> int:
+    return sum(len(a.text_content().split()) for a in element.iter("a"))
+
+
+def _is_link_list(element: lxml.html.HtmlElement, words: int) -> bool:
+    """A short block that is mostly links (related articles, tag clouds, share bars)."""
+    return 0 < words < _LINK_LIST_MAX_WORDS and _link_words(element) / words > _LINK_LIST_DENSITY
 
 
 def _landmark(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -78,4 +147,5 @@ def _common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlEle
     for element in elements[1:]:
         lineage = {id(el) for el in (element, *element.iterancestors())}
         shared = [el for el in shared if id(el) in lineage]
-    return shared[0]
+    # Malformed markup can leave candidates in detached subtrees with no common ancestor.
+    return shared[0] if shared else max(elements, key=_words)

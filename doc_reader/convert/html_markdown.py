@@ -23,6 +23,7 @@ _NOT_LANGUAGES = frozenset({"default", "none", "nohighlight", "plaintext"})
 _PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "link"})
 _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
 _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
+_INNER_SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 # Tables whose cells hold these are page layout, not data.
 _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
@@ -39,7 +40,7 @@ def render(element: lxml.html.HtmlElement, *, images: bool) -> str:
 
 
 def tidy(markdown: str) -> str:
-    """Strip trailing spaces and collapse blank-line runs, leaving fenced code exactly as it is."""
+    """Strip trailing spaces, collapse inner space and blank-line runs, leaving fenced code exactly as it is."""
     lines: list[str] = []
     fence: str | None = None
     for line in markdown.split("\n"):
@@ -51,7 +52,7 @@ def tidy(markdown: str) -> str:
             continue
         if marker:
             fence = marker.group(1)
-        line = line.rstrip()
+        line = _INNER_SPACES.sub(" ", line.rstrip())
         if line or (lines and lines[-1]):
             lines.append(line)
     text = "\n".join(lines).strip("\n")

@@ -1,4 +1,4 @@
-"""PDF to Markdown: pypdfium2 reads text and layout, pypdf reads metadata, outline, links and broken files.
+"""PDF to Markdown: pypdfium2 reads text, layout, outline and links; pypdf reads metadata and what pdfium cannot.
 
 Pages are read one at a time and closed at once, so memory stays flat on long documents.
 """
@@ -6,20 +6,38 @@ Pages are read one at a time and closed at once, so memory stays flat on long do
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import io
 import logging
-from collections.abc import Iterator
+import re
+from collections.abc import Callable
+from typing import TypeVar
 
 import pypdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from doc_reader.convert.base import ConvertOptions, StreamInfo
-from doc_reader.convert.pdf_pages import parse_pages
+from doc_reader.convert.pdf_layout import (
+    HeadingRules,
+    Line,
+    Page,
+    clean_text,
+    find_grids,
+    page_markdown,
+    remove_running_lines,
+    spanned_grids,
+)
+from doc_reader.convert.pdf_pages import format_pages, parse_pages
 from doc_reader.document import Document
 from doc_reader.errors import ConversionError
 
 log = logging.getLogger(__name__)
+# pypdf logs a warning for every repair it makes on a broken file; they are noise for a server.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+_T = TypeVar("_T")
 
+_BOLD_NAME = re.compile(rb"bold|black|heavy|semibold|demi|CMBX|\.B\b", re.IGNORECASE)
 _PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 _BATCH = 10  # pages per progress report
 _METADATA_KEYS = {
@@ -40,20 +58,6 @@ def page_marker(number: int) -> str:
     return f"<!-- page {number} -->"
 
 
-@contextlib.contextmanager
-def _open_pdfium(data: bytes) -> Iterator[pdfium.PdfDocument]:
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as error:
-        if error.err_code == _PASSWORD_ERROR:
-            raise ConversionError(_ENCRYPTED) from None
-        raise ConversionError(_CORRUPT) from None
-    try:
-        yield pdf
-    finally:
-        pdf.close()
-
-
 def _open_pypdf(data: bytes) -> pypdf.PdfReader | None:
     """A pypdf reader for metadata, outline and links, or None when pypdf cannot parse the file."""
     try:
@@ -66,34 +70,187 @@ def _open_pypdf(data: bytes) -> pypdf.PdfReader | None:
     return reader
 
 
-def _metadata(reader: pypdf.PdfReader | None, pdf: pdfium.PdfDocument) -> dict[str, str]:
+def _metadata(reader: pypdf.PdfReader | None, pdf: pdfium.PdfDocument | None = None) -> dict[str, str]:
     """Title, author, subject, creator, producer and dates; pypdf first, pdfium's Info dict if pypdf failed."""
     raw: dict[str, str] = {}
     if reader is not None:
         with contextlib.suppress(Exception):
             raw = {key: str(value) for key, value in (reader.metadata or {}).items()}
-    if not raw:
+    if not raw and pdf is not None:
         with contextlib.suppress(pdfium.PdfiumError):
             raw = {f"/{key}": value for key, value in pdf.get_metadata_dict().items()}
-    metadata = {name: raw[key].strip() for key, name in _METADATA_KEYS.items() if raw.get(key, "").strip()}
-    return metadata
+    return {name: raw[key].strip() for key, name in _METADATA_KEYS.items() if raw.get(key, "").strip()}
 
 
-def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
+def _outline(pdf: pdfium.PdfDocument) -> list[tuple[str, int]]:
+    """(title, depth) for every outline entry, depth 0 at the top; empty if there is none or it is broken."""
+    with contextlib.suppress(pdfium.PdfiumError):
+        return [(bookmark.get_title(), bookmark.level) for bookmark in pdf.get_toc(max_depth=6)]
+    return []
+
+
+def _uris(pdf: pdfium.PdfDocument, page: pdfium.PdfPage) -> list[tuple[tuple[float, float, float, float], str]]:
+    """(left, bottom, right, top) and URI of each URI link annotation on a page."""
+    links = []
+    position, link = ctypes.c_int(0), pdfium_c.FPDF_LINK()
+    while pdfium_c.FPDFLink_Enumerate(page.raw, position, link):
+        action = pdfium_c.FPDFLink_GetAction(link)
+        if not action or pdfium_c.FPDFAction_GetType(action) != pdfium_c.PDFACTION_URI:
+            continue
+        size = pdfium_c.FPDFAction_GetURIPath(pdf.raw, action, None, 0)
+        buffer = ctypes.create_string_buffer(size)
+        pdfium_c.FPDFAction_GetURIPath(pdf.raw, action, buffer, size)
+        rect = pdfium_c.FS_RECTF()
+        if pdfium_c.FPDFLink_GetAnnotRect(link, rect):
+            box = (
+                min(rect.left, rect.right),
+                min(rect.top, rect.bottom),
+                max(rect.left, rect.right),
+                max(rect.top, rect.bottom),
+            )
+            links.append((box, buffer.value.decode("latin-1")))
+    return links
+
+
+def _read_page(pdf: pdfium.PdfDocument, index: int) -> Page:
     page = pdf[index]
     try:
         textpage = page.get_textpage()
         try:
-            return textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+            lines = _lines(textpage)
+            rects = (textpage.get_rect(i) for i in range(textpage.count_rects()))
+            grids = spanned_grids(find_grids(rects), lines)
+            for grid in grids:
+                for cell in (cell for row in grid.rows for cell in row):
+                    cell.text = textpage.get_text_bounded(cell.x0, cell.bottom, cell.x1, cell.top)
+            links = [(_anchor(textpage, box), uri) for box, uri in _uris(pdf, page)]
+            return Page(index + 1, page.get_height(), lines, grids, [link for link in links if link[0]])
         finally:
             textpage.close()
     finally:
         page.close()
 
 
-def _budget_note(unread: list[int]) -> str:
-    first, last = unread[0] + 1, unread[-1] + 1
-    return f'Pages {first}-{last} not read (page budget reached); call again with pages="{first}-{last}".'
+def _read_page_or_none(pdf: pdfium.PdfDocument, index: int) -> Page | None:
+    """The page, or None when pdfium cannot load it (a damaged page must not lose the others)."""
+    try:
+        return _read_page(pdf, index)
+    except pdfium.PdfiumError:
+        log.debug("pdfium could not read page %d", index + 1, exc_info=True)
+        return None
+
+
+def _anchor(textpage: pdfium.PdfTextPage, box: tuple[float, float, float, float]) -> str:
+    return " ".join(clean_text(textpage.get_text_bounded(*box)).split())
+
+
+def _lines(textpage: pdfium.PdfTextPage) -> list[Line]:
+    """The engine's lines in its reading order, each with a box, font size and weight sampled from a few characters."""
+    text = textpage.get_text_range()
+    # Characters outside the BMP count twice in pdfium's indices (UTF-16), once in Python's.
+    wide = len(text) != textpage.count_chars()
+    lines: list[Line] = []
+    offset = 0
+    for chunk in text.split("\r\n"):
+        stripped = chunk.strip()
+        if stripped:
+            first = offset + len(chunk) - len(chunk.lstrip())
+            lines.append(_line(textpage.raw, stripped, first, first + len(stripped) - 1))
+        offset += (len(chunk.encode("utf-16-le")) // 2 if wide else len(chunk)) + 2
+    return lines
+
+
+def _line(raw: ctypes.c_void_p, text: str, first: int, last: int) -> Line:
+    start, end = ctypes.pointer(pdfium_c.FS_RECTF()), ctypes.pointer(pdfium_c.FS_RECTF())
+    pdfium_c.FPDFText_GetLooseCharBox(raw, first, start)
+    pdfium_c.FPDFText_GetLooseCharBox(raw, last, end)
+    middle = (first + last) // 2
+    size = pdfium_c.FPDFText_GetFontSize(raw, middle)
+    name = ctypes.create_string_buffer(64)
+    pdfium_c.FPDFText_GetFontInfo(raw, middle, name, 64, None)
+    bold = pdfium_c.FPDFText_GetFontWeight(raw, middle) >= 600 or _BOLD_NAME.search(name.value) is not None
+    box_start, box_end = start.contents, end.contents
+    return Line(text, box_start.left, box_end.right, box_start.top, box_end.bottom, size, bold)
+
+
+def _read_all(to_read: list[int], read: Callable[[int], _T], options: ConvertOptions, page_count: int) -> list[_T]:
+    """Read pages one by one, checking the deadline before each and reporting progress per batch."""
+    results = []
+    for done, index in enumerate(to_read, start=1):
+        options.deadline.check()
+        results.append(read(index))
+        if options.progress and (done % _BATCH == 0 or done == len(to_read)):
+            options.progress(done, len(to_read), f"Read page {index + 1} of {page_count}")
+    return results
+
+
+def _document(
+    parts: list[tuple[int, str]], page_count: int, metadata: dict[str, str], notes: list[str], damaged: list[int]
+) -> Document:
+    empty = [number for number, markdown in parts if not markdown.strip() and number not in damaged]
+    if empty:
+        notes.insert(0, f"Pages with no text layer (scanned images?), not read: {format_pages(empty)}.")
+    if damaged:
+        notes.insert(0, f"Pages too damaged to read, skipped: {format_pages(damaged)}.")
+    return Document(
+        markdown="\n\n".join(f"{page_marker(number)}\n\n{markdown}".rstrip() for number, markdown in parts) + "\n",
+        kind="pdf",
+        title=metadata.get("title"),
+        page_count=page_count,
+        metadata=metadata,
+        notes=notes,
+    )
+
+
+def _selection(options: ConvertOptions, page_count: int) -> tuple[list[int], list[str]]:
+    """The page indices to read in this call, and a note about those left for another call."""
+    selected = parse_pages(options.pages, page_count) if options.pages else list(range(page_count))
+    unread = [index + 1 for index in selected[options.max_pages :]]
+    if not unread:
+        return selected, []
+    rest = format_pages(unread)
+    label = "Page" if len(unread) == 1 else "Pages"
+    return selected[: options.max_pages], [
+        f'{label} {rest} not read (page budget reached); call again with pages="{rest}".'
+    ]
+
+
+def _convert_pdfium(pdf: pdfium.PdfDocument, data: bytes, options: ConvertOptions) -> Document:
+    page_count = len(pdf)
+    to_read, notes = _selection(options, page_count)
+    metadata = _metadata(_open_pypdf(data), pdf)
+    read = _read_all(to_read, lambda index: _read_page_or_none(pdf, index), options, page_count)
+    damaged = [index + 1 for index, page in zip(to_read, read, strict=True) if page is None]
+    pages = [page or Page(index + 1, 0.0, []) for index, page in zip(to_read, read, strict=True)]
+    empty = {page.number for page in pages if not page.lines}
+    remove_running_lines(pages)
+    rules = HeadingRules(pages, _outline(pdf))
+    parts = [(page.number, "" if page.number in empty else page_markdown(page, rules)) for page in pages]
+    return _document(parts, page_count, metadata, notes, damaged)
+
+
+def _convert_pypdf(data: bytes, options: ConvertOptions) -> Document:
+    """Fallback for files pdfium cannot open: pypdf's repairing parser, plain text without layout."""
+    reader = _open_pypdf(data)
+    try:
+        page_count = len(reader.pages) if reader is not None else 0
+    except Exception:  # pypdf raises many types on broken page trees
+        page_count = 0
+    if reader is None or page_count == 0:
+        raise ConversionError(_CORRUPT)
+    to_read, notes = _selection(options, page_count)
+    texts = _read_all(to_read, lambda index: _pypdf_text(reader, index), options, page_count)
+    notes.append("This PDF is damaged; its text was recovered without layout (no headings or tables).")
+    parts = list(zip([index + 1 for index in to_read], texts, strict=True))
+    return _document(parts, page_count, _metadata(reader), notes, [])
+
+
+def _pypdf_text(reader: pypdf.PdfReader, index: int) -> str:
+    try:
+        return clean_text(reader.pages[index].extract_text()).strip()
+    except Exception:  # one bad page must not lose the others
+        log.debug("pypdf could not read page %d", index + 1, exc_info=True)
+        return ""
 
 
 class PdfConverter:
@@ -105,34 +262,16 @@ class PdfConverter:
 
     def convert(self, data: bytes, info: StreamInfo, options: ConvertOptions) -> Document:
         """Convert the selected pages of a PDF (at most `options.max_pages` of them)."""
-        with _open_pdfium(data) as pdf:
-            page_count = len(pdf)
-            selected = parse_pages(options.pages, page_count) if options.pages else list(range(page_count))
-            to_read, unread = selected[: options.max_pages], selected[options.max_pages :]
-            metadata = _metadata(_open_pypdf(data), pdf)
-            parts: list[str] = []
-            empty: list[int] = []
-            for done, index in enumerate(to_read, start=1):
-                options.deadline.check()
-                text = _page_text(pdf, index).strip()
-                if not text:
-                    empty.append(index + 1)
-                parts.append(f"{page_marker(index + 1)}\n\n{text}".rstrip())
-                if options.progress and (done % _BATCH == 0 or done == len(to_read)):
-                    options.progress(done, len(to_read), f"Read page {index + 1} of {page_count}")
-        notes = []
-        if empty:
-            notes.append(f"Pages without a text layer (scanned images?): {', '.join(map(str, empty))}.")
-        if unread:
-            notes.append(_budget_note(unread))
-        return Document(
-            markdown="\n\n".join(parts) + "\n",
-            kind="pdf",
-            title=metadata.get("title"),
-            page_count=page_count,
-            metadata=metadata,
-            notes=notes,
-        )
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as error:
+            if error.err_code == _PASSWORD_ERROR:
+                raise ConversionError(_ENCRYPTED) from None
+            return _convert_pypdf(data, options)
+        try:
+            return _convert_pdfium(pdf, data, options)
+        finally:
+            pdf.close()
 
 
 CONVERTER = PdfConverter()

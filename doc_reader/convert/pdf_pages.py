@@ -28,6 +28,17 @@ def parse_pages(spec: str, page_count: int) -> list[int]:
         if first < 1 or last < first:
             raise InputError(f'The page range "{part}" is not valid; pages start at 1 and ranges go upwards.')
         if last > page_count:
-            raise InputError(f'The page range "{part}" is past the end; this document has {page_count} pages.')
+            raise InputError(f'The page range "{part}" is past the end; this document has {page_count} page(s).')
         indices.update(range(first - 1, last))
     return sorted(indices)
+
+
+def format_pages(numbers: list[int]) -> str:
+    """Sorted 1-based page numbers as a compact `pages` value: [1, 2, 3, 7] -> "1-3,7"."""
+    ranges: list[list[int]] = []
+    for number in numbers:
+        if ranges and number == ranges[-1][1] + 1:
+            ranges[-1][1] = number
+        else:
+            ranges.append([number, number])
+    return ",".join(str(first) if first == last else f"{first}-{last}" for first, last in ranges)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import zlib
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 _MAX_URL = 8192
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
+# What a host name may hold once httpx has IDNA-encoded it (IPv6 literals are checked by the parser).
+_HOST_CHARS = re.compile(r"[a-z0-9._-]+", re.IGNORECASE)
 
 Progress = Callable[[int, int | None], Awaitable[None]]
 
@@ -60,6 +63,8 @@ def check_url(url: str) -> str:
         raise invalid from None
     if not hostname or not parsed.host:
         raise FetchError("The URL has no host name; give a full http:// or https:// address.")
+    if ":" not in parsed.host and not _HOST_CHARS.fullmatch(parsed.host):
+        raise invalid
     if parts.username or parts.password or parsed.userinfo:
         raise FetchError("URLs with a user name or password are not accepted; remove the credentials.")
     return url

@@ -1,0 +1,45 @@
+"""Size limits applied around a converter: how much HTML goes in, how much Markdown comes out.
+
+Both cut rather than refuse: the reader gets what fits plus a note saying where
+the document was cut and why.
+"""
+
+from __future__ import annotations
+
+from doc_reader.charset import bom_encoding
+from doc_reader.convert.base import StreamInfo
+from doc_reader.document import Document
+
+MB = 1024 * 1024
+# A cut looks back at most this far for a tag start or line end, so it does not split one.
+_LOOKBACK = 64 * 1024
+
+
+def clip_input(data: bytes, info: StreamInfo, max_html_bytes: int) -> tuple[bytes, list[str]]:
+    """Cut HTML longer than `max_html_bytes` just before a tag, returning the bytes and a note (other kinds pass)."""
+    if info.kind != "html" or len(data) <= max_html_bytes:
+        return data, []
+    utf16 = (bom_encoding(data) or "").startswith("utf-16")
+    tag = b"<\x00" if data.startswith(b"\xff\xfe") else b"\x00<" if utf16 else b"<"
+    cut = data.rfind(tag, max(0, max_html_bytes - _LOOKBACK), max_html_bytes)
+    if cut <= 0:
+        cut = max_html_bytes
+    if utf16:
+        cut -= cut % 2
+    note = f"The page is larger than {max_html_bytes / MB:g} MB; only its first {max_html_bytes / MB:g} MB were read."
+    return data[:cut], [note]
+
+
+def clip_output(document: Document, max_chars: int, notes: list[str]) -> Document:
+    """Cut Markdown longer than `max_chars` at a line end near the limit, and add `notes` plus a note on the cut."""
+    markdown = document.markdown
+    extra = list(notes)
+    if len(markdown) > max_chars:
+        end = markdown.rfind("\n", max(0, max_chars - _LOOKBACK), max_chars) + 1 or max_chars
+        markdown = markdown[:end]
+        extra.append(
+            f"The document's Markdown is longer than {max_chars} characters; only the first {end} are available."
+        )
+    if not extra:
+        return document
+    return document.model_copy(update={"markdown": markdown, "notes": [*document.notes, *extra]})

@@ -1,0 +1,29 @@
+"""The benchmark's Markdown -> plain text function and word metric."""
+
+from __future__ import annotations
+
+from bench.html import word_scores
+from bench.textify import markdown_to_text
+
+
+def test_markup_and_urls_go_link_text_stays() -> None:
+    markdown = (
+        "# Title\n\n- item with [link text](https://x.example/a_b)\n1. **bold** and *em* and `code`\n\n"
+        "> quoted\n\n| a | b\\|c |\n| --- | --- |\n| 1 | 2 |\n\n![alt text](https://x.example/i.png)\n\n"
+        "```python\nx = 1\n```\n\nsnake\\_case line\\\nnext"
+    )
+    text = markdown_to_text(markdown)
+    assert "https" not in text and "alt text" not in text
+    assert "link text" in text and "snake_case" in text
+    for token in ("#", "**", "`", ">", "---", "\\"):
+        assert token not in text
+    expected = "Title item with link text bold and em and code quoted a b|c 1 2 x = 1 snake_case line next"
+    assert text.split() == expected.split()
+
+
+def test_word_scores_follow_the_wcxb_rules() -> None:
+    assert word_scores("", "") == (1.0, 1.0, 1.0)
+    assert word_scores("words", "") == (0.0, 0.0, 0.0)
+    precision, recall, f1 = word_scores("a a b c", "A b d")
+    assert (precision, recall) == (0.5, 2 / 3)
+    assert abs(f1 - 2 * 0.5 * (2 / 3) / (0.5 + 2 / 3)) < 1e-9
