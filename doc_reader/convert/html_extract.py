@@ -65,6 +65,7 @@ def select(root: lxml.html.HtmlElement, extract: Extract) -> lxml.html.HtmlEleme
     landmark = _landmark(body)
     content = body if landmark is None else landmark
     prune(content)
+    drop_boilerplate_sections(content)
     return content
 
 
@@ -149,3 +150,36 @@ def _common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlEle
         shared = [el for el in shared if id(el) in lineage]
     # Malformed markup can leave candidates in detached subtrees with no common ancestor.
     return shared[0] if shared else max(elements, key=_words)
+
+
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Headings that introduce blocks about other pages, not this one.
+_BOILERPLATE_HEADING = re.compile(
+    r"^\W*(?:related\b|similar\b|recommended\b|you (?:may|might) (?:also )?(?:like|enjoy|be interested)"
+    r"|(?:customers|people) (?:who )?(?:also )?(?:viewed|bought)|(?:also|recently) viewed|more (?:from|like this|to explore)"
+    r"|explore (?:related|more)|(?:popular|trending|latest|recent) (?:posts|articles|products|stories|news)"
+    r"|read (?:next|more)\W*$|up next|share (?:this|on)|follow us|subscribe|sign up|join our|newsletter"
+    r"|suggested (?:topics|threads|products|articles)|leave a (?:reply|comment)|comments?\W*$)",
+    re.IGNORECASE,
+)
+
+
+def drop_boilerplate_sections(content: lxml.html.HtmlElement) -> None:
+    """Remove sections whose heading says they are about other pages ("Related products", "Subscribe")."""
+    total = _words(content) or 1
+    for heading in list(content.iter(*_HEADINGS)):
+        if heading.getparent() is None or not _BOILERPLATE_HEADING.match(heading.text_content().strip()):
+            continue
+        section = _section_of(heading, content)
+        if section is not None and _words(section) <= _BLOCK_MAX_SHARE * total:
+            section.drop_tree()
+
+
+def _section_of(heading: lxml.html.HtmlElement, content: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The largest ancestor of `heading` (inside `content`) whose only heading it is."""
+    section = heading
+    for parent in heading.iterancestors():
+        if parent is content or sum(1 for _ in parent.iter(*_HEADINGS)) > 1:
+            break
+        section = parent
+    return section
