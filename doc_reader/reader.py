@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, Self
 from urllib.parse import urlsplit
 
@@ -21,10 +22,12 @@ from pydantic import BaseModel, Field, model_validator
 from doc_reader import logs
 from doc_reader.cache import CachedDocument, DocumentCache, cache_key, make_cache
 from doc_reader.convert import ConvertOptions, Deadline, convert_stream
+from doc_reader.convert.base import TOO_SLOW
 from doc_reader.document import Document, Kind
 from doc_reader.errors import ConversionError, DocReaderError
 from doc_reader.limits import clip_input, clip_output
 from doc_reader.paging import Window, window
+from doc_reader.progress import CallProgress, ProgressFn
 from doc_reader.settings import Settings
 from doc_reader.sniff import describe
 
@@ -35,8 +38,6 @@ if TYPE_CHECKING:  # the fetcher (httpx) is imported on the first read, not for 
 log = logging.getLogger(__name__)
 
 MAX_LENGTH_LIMIT = 1_000_000
-ProgressFn = Callable[[float, float | None, str], Awaitable[None]]
-PROGRESS_INTERVAL = 0.25  # seconds between progress notifications (the last one always goes out)
 
 
 class ReadRequest(BaseModel):
@@ -110,7 +111,7 @@ class Reader:
         started = time.perf_counter()
         outcome = "error"
         try:
-            result = await self._read(request, _throttled(progress), call)
+            result = await self._read(request, CallProgress(progress), call)
             outcome = "ok"
             return result
         except BaseException as exc:
@@ -122,7 +123,7 @@ class Reader:
                 call["request_id"] = logs.new_request_id()
             log.info("read_document %s", outcome, extra=call)
 
-    async def _read(self, request: ReadRequest, progress: ProgressFn | None, call: dict[str, Any]) -> ReadResult:
+    async def _read(self, request: ReadRequest, progress: CallProgress, call: dict[str, Any]) -> ReadResult:
         options = ConvertOptions(extract=request.extract, pages=request.pages, max_pages=self.settings.max_pdf_pages)
         entry = await self._document(request, options, progress, call)
         doc = entry.document
@@ -143,8 +144,9 @@ class Reader:
         )
 
     async def _document(
-        self, request: ReadRequest, options: ConvertOptions, progress: ProgressFn | None, call: dict[str, Any]
+        self, request: ReadRequest, options: ConvertOptions, progress: CallProgress, call: dict[str, Any]
     ) -> CachedDocument:
+        started = time.monotonic()
         from doc_reader.source import load_base64, load_url
 
         source = None
@@ -160,10 +162,15 @@ class Reader:
             return cached
         if source is None:
             source = await load_url(
-                request.url or "", self.settings, resolver=self._resolver(), progress=_bytes(progress)
+                request.url or "", self.settings, resolver=self._resolver(), progress=progress.downloaded
             )
             call["bytes"] = len(source.data)
-        entry = CachedDocument(document=await self._convert(source, options, progress), final_url=source.final_url)
+        # The whole call stays within request_timeout: a slow download leaves less time to convert.
+        remaining = self.settings.request_timeout - (time.monotonic() - started)
+        document = await self._convert(
+            source, options, progress, min(self.settings.convert_timeout, max(remaining, 1.0))
+        )
+        entry = CachedDocument(document=document, final_url=source.final_url)
         await self.cache.put(key, entry)
         return entry
 
@@ -172,18 +179,22 @@ class Reader:
 
         return self.resolver or system_resolver
 
-    async def _convert(self, source: Source, options: ConvertOptions, progress: ProgressFn | None) -> Document:
+    async def _convert(
+        self, source: Source, options: ConvertOptions, progress: CallProgress, seconds: float
+    ) -> Document:
         info = describe(source.data, source.content_type, source.filename, source.final_url or source.url)
         data, notes = clip_input(source.data, info, self.settings.max_html_bytes)
-        deadline = Deadline(self.settings.convert_timeout)
-        options = replace(options, deadline=deadline, progress=_from_thread(progress))
+        deadline = Deadline(seconds)
+        options = replace(options, deadline=deadline, progress=progress.converted_from_thread())
         try:
             # A little grace past the converter's own deadline: it stops itself; this only guards a stuck C call.
-            with anyio.fail_after(self.settings.convert_timeout + 5):
-                document = await anyio.to_thread.run_sync(convert_stream, data, info, options, abandon_on_cancel=True)
+            with anyio.fail_after(seconds + 5):
+                document = await _with_heartbeat(
+                    partial(convert_stream, data, info, options), progress, f"converting the {info.kind} document"
+                )
             return clip_output(document, self.settings.max_output_chars, notes)
         except TimeoutError:
-            raise ConversionError("Converting this document took too long; try a smaller `pages` selection.") from None
+            raise ConversionError(TOO_SLOW) from None
         except DocReaderError:
             raise
         except Exception:  # a converter bug met hostile input: a clear answer here, the traceback in the log
@@ -193,54 +204,27 @@ class Reader:
             deadline.cancel()
 
 
+async def _with_heartbeat(work: Callable[[], Document], progress: CallProgress, message: str) -> Document:
+    """Run `work` in a worker thread while progress heartbeats go out on the event loop."""
+    try:
+        async with anyio.create_task_group() as group:
+            group.start_soon(progress.heartbeat, message)
+            try:
+                return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+            finally:
+                group.cancel_scope.cancel()
+    except ExceptionGroup as errors:  # the heartbeat never raises, so the one error is the conversion's
+        raise errors.exceptions[0] from None
+
+
 def _host(request: ReadRequest) -> str:
     if request.url:
         return (urlsplit(request.url).hostname or "") if "://" in request.url else ""
     return "upload"
 
 
-def _throttled(progress: ProgressFn | None, interval: float = PROGRESS_INTERVAL) -> ProgressFn | None:
-    """Pass at most one progress notification per `interval` seconds on, plus every one that reaches its total."""
-    if progress is None:
-        return None
-    last = -interval
-
-    async def report(done: float, total: float | None, message: str) -> None:
-        nonlocal last
-        now = time.monotonic()
-        if now - last < interval and (total is None or done < total):
-            return
-        last = now
-        await progress(done, total, message)
-
-    return report
-
-
 def _option_key(options: ConvertOptions) -> dict[str, object]:
     return {"extract": options.extract, "pages": options.pages, "max_pages": options.max_pages}
-
-
-def _bytes(progress: ProgressFn | None) -> Callable[[int, int | None], Awaitable[None]] | None:
-    if progress is None:
-        return None
-
-    async def report(received: int, total: int | None) -> None:
-        await progress(received, total, f"downloaded {received} bytes")
-
-    return report
-
-
-def _from_thread(progress: ProgressFn | None) -> Callable[[int, int, str], None] | None:
-    if progress is None:
-        return None
-
-    def report(done: int, total: int, message: str) -> None:
-        try:
-            anyio.from_thread.run(progress, done, total, message)
-        except Exception:  # a progress message that cannot be delivered must not fail the conversion
-            log.debug("progress notification dropped", exc_info=True)
-
-    return report
 
 
 def validation_message(error: Exception) -> str:

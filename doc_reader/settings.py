@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BeforeValidator, Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MB = 1024 * 1024
@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     # --- HTTP server ---
     api_keys: CommaList = Field(
         default_factory=list,
-        validation_alias=AliasChoices("API_KEY", "DOC_READER_API_KEYS"),
+        validation_alias="API_KEY",
         description="Comma-separated API keys accepted as `Authorization: Bearer` or `x-api-key`.",
     )
     allowed_origins: CommaList = Field(
@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # --- Input and conversion ---
     max_input_bytes: int = Field(default=10 * MB, gt=0, description="Largest decoded `content_base64` document.")
     convert_timeout: float = Field(default=20.0, gt=0, description="Seconds one conversion may take.")
+    request_timeout: float = Field(
+        default=25.0, gt=0, description="Seconds one call may take in all, fetch and conversion (under Heroku's 30 s)."
+    )
     max_pdf_pages: int = Field(default=500, gt=0, description="PDF pages converted per call; `pages` selects others.")
     max_html_bytes: int = Field(default=2 * MB, gt=0, description="HTML converted per page; longer pages are cut.")
     max_output_chars: int = Field(
@@ -73,7 +76,7 @@ class Settings(BaseSettings):
     cache_max_bytes: int = Field(default=64 * MB, ge=0, description="In-process cache budget in bytes.")
     redis_url: str | None = Field(
         default=None,
-        validation_alias=AliasChoices("REDIS_URL", "DOC_READER_REDIS_URL"),
+        validation_alias="REDIS_URL",
         description="redis:// or rediss:// URL: cache and rate limits shared by every worker and dyno.",
     )
     redis_timeout: float = Field(

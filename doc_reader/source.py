@@ -7,8 +7,7 @@ import re
 from dataclasses import dataclass
 
 from doc_reader.errors import InputError
-from doc_reader.fetch import fetch
-from doc_reader.fetch.client import Progress
+from doc_reader.fetch.client import Progress, fetch
 from doc_reader.fetch.guard import Resolver, system_resolver
 from doc_reader.settings import Settings
 

@@ -15,7 +15,7 @@ import pytest
 from mcp import Client
 
 from doc_reader.errors import FetchError
-from doc_reader.fetch import fetch
+from doc_reader.fetch.client import fetch
 from doc_reader.reader import Reader
 from doc_reader.server import build_server
 from doc_reader.settings import Settings

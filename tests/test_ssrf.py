@@ -27,7 +27,7 @@ from mcp import Client
 
 from doc_reader.errors import FetchError
 from doc_reader.fetch import client as fetch_client
-from doc_reader.fetch import fetch
+from doc_reader.fetch.client import fetch
 from doc_reader.fetch.guard import BLOCKED_MESSAGE, AddressGuard, AllowList, is_public, parse_ip
 from doc_reader.reader import Reader
 from doc_reader.server import build_server

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from doc_reader.errors import FetchError
-from doc_reader.fetch import fetch
+from doc_reader.fetch.client import fetch
 from doc_reader.settings import Settings
 
 pytestmark = pytest.mark.anyio

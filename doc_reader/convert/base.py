@@ -17,6 +17,7 @@ from doc_reader.document import Document, Kind
 from doc_reader.errors import ConversionError
 
 Extract = Literal["main", "full"]
+TOO_SLOW = "Converting this document took too long; for a PDF, ask for fewer `pages`."
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class Deadline:
         if self._cancelled:
             raise ConversionError("The request was cancelled.")
         if self.expired():
-            raise ConversionError("Converting this document took too long; try a smaller `pages` selection.")
+            raise ConversionError(TOO_SLOW)
 
 
 @dataclass(frozen=True)

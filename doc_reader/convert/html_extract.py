@@ -30,7 +30,7 @@ _BOILERPLATE = re.compile(
     r"|breadcrumbs?|cookies?|consent|advert\w*|ads?|adsense|promo|sponsor\w*|popup|modal|menu|navbar|nav|skip"
     r"|pagination|pager|toolbar|masthead|login|footer|comments?|disqus|respond|author-?bio|about-author"
     r"|trending|popular|upsell|cross-?sell|recently-viewed|drawer|mini-?cart|cart|facets?|filters?|quick-?view"
-    r"|off-?canvas|announcement|mega-?menu|wishlist)(?:$|[\s_-])"
+    r"|off-?canvas|announcement|mega-?menu|wishlist|reviews|ratings)(?:$|[\s_-])"
 )
 _LIST_TAGS = frozenset({"ul", "ol", "div", "section", "table", "dl", "p"})
 # Content whose link words are below this share is prose: link lists inside it are boilerplate.
@@ -159,16 +159,21 @@ _BOILERPLATE_HEADING = re.compile(
     r"|(?:customers|people) (?:who )?(?:also )?(?:viewed|bought)|(?:also|recently) viewed|more (?:from|like this|to explore)"
     r"|explore (?:related|more)|(?:popular|trending|latest|recent) (?:posts|articles|products|stories|news)"
     r"|read (?:next|more)\W*$|up next|share (?:this|on)|follow us|subscribe|sign up|join our|newsletter"
-    r"|suggested (?:topics|threads|products|articles)|leave a (?:reply|comment)|comments?\W*$)",
+    r"|suggested (?:topics|threads|products|articles)|leave a (?:reply|comment)"
+    r"|(?:customer |user |product )?reviews\b|ratings? (?:&|and) reviews|questions? (?:&|and) answers)",
     re.IGNORECASE,
 )
+
+
+_HEADING_MAX_WORDS = 8
 
 
 def drop_boilerplate_sections(content: lxml.html.HtmlElement) -> None:
     """Remove sections whose heading says they are about other pages ("Related products", "Subscribe")."""
     total = _words(content) or 1
     for heading in list(content.iter(*_HEADINGS)):
-        if heading.getparent() is None or not _BOILERPLATE_HEADING.match(heading.text_content().strip()):
+        text = heading.text_content().strip()
+        if heading.getparent() is None or len(text.split()) > _HEADING_MAX_WORDS or not _BOILERPLATE_HEADING.match(text):
             continue
         section = _section_of(heading, content)
         if section is not None and _words(section) <= _BLOCK_MAX_SHARE * total:
@@ -176,10 +181,20 @@ def drop_boilerplate_sections(content: lxml.html.HtmlElement) -> None:
 
 
 def _section_of(heading: lxml.html.HtmlElement, content: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """The largest ancestor of `heading` (inside `content`) whose only heading it is."""
+    """The largest ancestor of `heading` (inside `content`) that opens with it and holds no peer heading."""
+    level = _HEADINGS.index(heading.tag)
+    peers = _HEADINGS[: level + 1]
     section = heading
     for parent in heading.iterancestors():
-        if parent is content or sum(1 for _ in parent.iter(*_HEADINGS)) > 1:
+        if parent is content or _text_before(section) or sum(1 for _ in parent.iter(*peers)) > 1:
             break
         section = parent
     return section
+
+
+def _text_before(element: lxml.html.HtmlElement) -> bool:
+    """True when the parent of `element` has text before it."""
+    parent = element.getparent()
+    if (parent.text or "").strip():
+        return True
+    return any(sibling.text_content().strip() or (sibling.tail or "").strip() for sibling in element.itersiblings(preceding=True))

@@ -24,6 +24,7 @@ from doc_reader.convert.pdf_layout import (
     Page,
     clean_text,
     find_grids,
+    gapped_rows,
     page_markdown,
     remove_running_lines,
     spanned_grids,
@@ -118,8 +119,8 @@ def _read_page(pdf: pdfium.PdfDocument, index: int) -> Page:
         textpage = page.get_textpage()
         try:
             lines = _lines(textpage)
-            rects = (textpage.get_rect(i) for i in range(textpage.count_rects()))
-            grids = spanned_grids(find_grids(rects), lines)
+            rects = _text_rects(textpage)
+            grids = spanned_grids(find_grids(rects), lines) if gapped_rows(rects) else []
             for grid in grids:
                 for cell in (cell for row in grid.rows for cell in row):
                     cell.text = textpage.get_text_bounded(cell.x0, cell.bottom, cell.x1, cell.top)
@@ -149,28 +150,60 @@ def _lines(textpage: pdfium.PdfTextPage) -> list[Line]:
     text = textpage.get_text_range()
     # Characters outside the BMP count twice in pdfium's indices (UTF-16), once in Python's.
     wide = len(text) != textpage.count_chars()
+    sample = _LineSampler(textpage.raw)
     lines: list[Line] = []
     offset = 0
     for chunk in text.split("\r\n"):
         stripped = chunk.strip()
         if stripped:
             first = offset + len(chunk) - len(chunk.lstrip())
-            lines.append(_line(textpage.raw, stripped, first, first + len(stripped) - 1))
+            lines.append(sample(stripped, first, first + len(stripped) - 1))
         offset += (len(chunk.encode("utf-16-le")) // 2 if wide else len(chunk)) + 2
     return lines
 
 
-def _line(raw: ctypes.c_void_p, text: str, first: int, last: int) -> Line:
-    start, end = ctypes.pointer(pdfium_c.FS_RECTF()), ctypes.pointer(pdfium_c.FS_RECTF())
-    pdfium_c.FPDFText_GetLooseCharBox(raw, first, start)
-    pdfium_c.FPDFText_GetLooseCharBox(raw, last, end)
-    middle = (first + last) // 2
-    size = pdfium_c.FPDFText_GetFontSize(raw, middle)
-    name = ctypes.create_string_buffer(64)
-    pdfium_c.FPDFText_GetFontInfo(raw, middle, name, 64, None)
-    bold = pdfium_c.FPDFText_GetFontWeight(raw, middle) >= 600 or _BOLD_NAME.search(name.value) is not None
-    box_start, box_end = start.contents, end.contents
-    return Line(text, box_start.left, box_end.right, box_start.top, box_end.bottom, size, bold)
+class _LineSampler:
+    """Reads a line's box from its first and last characters and its font from the middle one.
+
+    The ctypes buffers are made once per page: allocating them per line cost more than the calls.
+    """
+
+    def __init__(self, raw: ctypes.c_void_p) -> None:
+        self.raw = raw
+        self.box = pdfium_c.FS_RECTF()
+        self.box_ref = ctypes.byref(self.box)
+        self.name = ctypes.create_string_buffer(64)
+        self.bold_names: dict[bytes, bool] = {}
+
+    def __call__(self, text: str, first: int, last: int) -> Line:
+        raw, box = self.raw, self.box
+        pdfium_c.FPDFText_GetLooseCharBox(raw, first, self.box_ref)
+        x0, top = box.left, box.top
+        pdfium_c.FPDFText_GetLooseCharBox(raw, last, self.box_ref)
+        middle = (first + last) // 2
+        return Line(text, x0, box.right, top, box.bottom, pdfium_c.FPDFText_GetFontSize(raw, middle), self._bold(middle))
+
+    def _bold(self, index: int) -> bool:
+        if pdfium_c.FPDFText_GetFontWeight(self.raw, index) >= 600:
+            return True
+        pdfium_c.FPDFText_GetFontInfo(self.raw, index, self.name, 64, None)
+        name = self.name.value
+        bold = self.bold_names.get(name)
+        if bold is None:
+            bold = self.bold_names[name] = _BOLD_NAME.search(name) is not None
+        return bold
+
+
+def _text_rects(textpage: pdfium.PdfTextPage) -> list[tuple[float, float, float, float]]:
+    """pdfium's text rectangles (left, bottom, right, top) in reading order: runs of one text object on a line."""
+    raw = textpage.raw
+    left, bottom, right, top = (ctypes.c_double() for _ in range(4))
+    refs = (ctypes.byref(left), ctypes.byref(top), ctypes.byref(right), ctypes.byref(bottom))
+    rects = []
+    for index in range(pdfium_c.FPDFText_CountRects(raw, 0, -1)):
+        pdfium_c.FPDFText_GetRect(raw, index, *refs)
+        rects.append((left.value, bottom.value, right.value, top.value))
+    return rects
 
 
 def _read_all(to_read: list[int], read: Callable[[int], _T], options: ConvertOptions, page_count: int) -> list[_T]:

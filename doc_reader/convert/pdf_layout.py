@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+_LIGATURE = re.compile("[ﬀ-ﬆ]")
 # pdfium marks a hyphen it removed at a line end with U+FFFE (in ranges) or U+0002 (in bounded text).
 _SOFT_HYPHEN = re.compile(r"(\w*)[\ufffe\x02](\S*) ?")
 # Line-end hyphens after these prefixes are real hyphens ("non-linear"), not word breaks.
@@ -88,7 +89,11 @@ class Page:
 
 def clean_text(text: str) -> str:
     """Expand ligatures, join words split by a line-end hyphen, and drop control characters."""
-    text = _SOFT_HYPHEN.sub(_join_hyphenated, text.translate(_LIGATURES))
+    # The checks skip work most text does not need: translate() with a table is slow per character.
+    if _LIGATURE.search(text):
+        text = text.translate(_LIGATURES)
+    if "\ufffe" in text or "\x02" in text:
+        text = _SOFT_HYPHEN.sub(_join_hyphenated, text)
     return _CONTROL.sub("", text).rstrip("\n")
 
 
@@ -101,8 +106,31 @@ def _join_hyphenated(match: re.Match[str]) -> str:
 
 # Finding tables and columns from text rectangles
 
+Rect = tuple[float, float, float, float]
 
-def find_grids(rects: Iterable[tuple[float, float, float, float]]) -> list[Grid]:
+
+def _wide_gap(height: float) -> float:
+    """The horizontal gap between two runs of text that separates cells rather than words."""
+    return max(1.2 * height, 6.0)
+
+
+def gapped_rows(rects: list[Rect]) -> int:
+    """How many rows hold two rectangles, one right after the other in reading order, across a wide gap.
+
+    Only there did the engine read one line across table cells or columns, so a page with none
+    needs no grid search (most pages: the search costs more than reading the text).
+    """
+    rows = set()
+    for (left, bottom, right, top), (next_left, next_bottom, next_right, next_top) in zip(rects, rects[1:]):
+        height = top - bottom
+        if abs(bottom + top - next_bottom - next_top) < max(height, 1.0) and (
+            max(next_left - right, left - next_right) >= _wide_gap(height)
+        ):
+            rows.add(round(bottom + top))
+    return len(rows)
+
+
+def find_grids(rects: Iterable[Rect]) -> list[Grid]:
     """Group text rectangles (left, bottom, right, top) into rows and return runs of aligned multi-cell rows.
 
     A run of at least three rows with the same number (>= 2) of cells, each cell overlapping the one
@@ -121,9 +149,9 @@ def find_grids(rects: Iterable[tuple[float, float, float, float]]) -> list[Grid]
     return grids
 
 
-def _rows(rects: Iterable[tuple[float, float, float, float]]) -> list[list[tuple[float, float, float, float]]]:
+def _rows(rects: Iterable[Rect]) -> list[list[Rect]]:
     """Rectangles grouped by shared vertical centre, top row first, each row sorted left to right."""
-    rows: list[list[tuple[float, float, float, float]]] = []
+    rows: list[list[Rect]] = []
     row_centre = float("inf")
     for rect in sorted(rects, key=lambda rect: -(rect[1] + rect[3])):
         centre, height = (rect[1] + rect[3]) / 2, rect[3] - rect[1]
@@ -137,13 +165,13 @@ def _rows(rects: Iterable[tuple[float, float, float, float]]) -> list[list[tuple
     return rows
 
 
-def _cells(row: list[tuple[float, float, float, float]]) -> list[Cell]:
+def _cells(row: list[Rect]) -> list[Cell]:
     """Merge rectangles of a row closer than about one text height (one run of words) into cells."""
     left, bottom, right, top = row[0]
     merged = [Cell(left, right, top, bottom)]
     for left, bottom, right, top in row[1:]:
         last = merged[-1]
-        if left - last.x1 < max(1.2 * (last.top - last.bottom), 6.0):
+        if left - last.x1 < _wide_gap(last.top - last.bottom):
             last.x1, last.top, last.bottom = max(last.x1, right), max(last.top, top), min(last.bottom, bottom)
         else:
             merged.append(Cell(left, right, top, bottom))

@@ -1,5 +1,5 @@
-"""Guarded, bounded fetching: `fetch()` is the one entry point."""
+"""Guarded, bounded fetching: `doc_reader.fetch.client.fetch()` is the one entry point.
 
-from doc_reader.fetch.client import Fetched, check_url, fetch
-
-__all__ = ["Fetched", "check_url", "fetch"]
+Nothing is imported here, so that `guard` (needed to validate settings at start-up)
+loads without pulling in httpx: stdio cold start pays for httpx only on a URL read.
+"""

@@ -97,13 +97,14 @@ async def fetch(
 ) -> Fetched:
     """Download `url` within the configured deadline and size cap, following at most N checked redirects."""
     url = check_url(url)
+    timeout = min(settings.fetch_timeout, settings.request_timeout)  # a fetch never outlives its call
     try:
-        with anyio.fail_after(settings.fetch_timeout):
+        with anyio.fail_after(timeout):
             async with _client(settings, resolver) as client:
                 return await _follow(client, url, settings, progress)
     except TimeoutError:
         raise FetchError(
-            f"The server did not send the document within {settings.fetch_timeout:g} seconds; try again later."
+            f"The server did not send the document within {timeout:g} seconds; try again later."
         ) from None
     except httpx.ConnectTimeout:
         raise FetchError("The server did not accept a connection in time; try again later.") from None
