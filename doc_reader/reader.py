@@ -102,6 +102,8 @@ class Reader:
         self.settings = settings
         self.cache = cache if cache is not None else make_cache(settings)
         self.resolver = resolver
+        # Bounds memory: each conversion may hold a few hundred MB at the size caps.
+        self._conversions = anyio.CapacityLimiter(settings.max_conversions)
         if settings.allow_private:
             log.warning("DOC_READER_ALLOW_PRIVATE=true: the fetch address guard is OFF; private addresses reachable")
 
@@ -190,7 +192,10 @@ class Reader:
             # A little grace past the converter's own deadline: it stops itself; this only guards a stuck C call.
             with anyio.fail_after(seconds + 5):
                 document = await _with_heartbeat(
-                    partial(convert_stream, data, info, options), progress, f"converting the {info.kind} document"
+                    partial(convert_stream, data, info, options),
+                    self._conversions,
+                    progress,
+                    f"converting the {info.kind} document",
                 )
             return clip_output(document, self.settings.max_output_chars, notes)
         except TimeoutError:
@@ -204,13 +209,15 @@ class Reader:
             deadline.cancel()
 
 
-async def _with_heartbeat(work: Callable[[], Document], progress: CallProgress, message: str) -> Document:
-    """Run `work` in a worker thread while progress heartbeats go out on the event loop."""
+async def _with_heartbeat(
+    work: Callable[[], Document], limiter: anyio.CapacityLimiter, progress: CallProgress, message: str
+) -> Document:
+    """Run `work` in a worker thread (one of `limiter`'s) while progress heartbeats go out on the event loop."""
     try:
         async with anyio.create_task_group() as group:
             group.start_soon(progress.heartbeat, message)
             try:
-                return await anyio.to_thread.run_sync(work, abandon_on_cancel=True)
+                return await anyio.to_thread.run_sync(work, abandon_on_cancel=True, limiter=limiter)
             finally:
                 group.cancel_scope.cancel()
     except ExceptionGroup as errors:  # the heartbeat never raises, so the one error is the conversion's

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     request_timeout: float = Field(
         default=25.0, gt=0, description="Seconds one call may take in all, fetch and conversion (under Heroku's 30 s)."
     )
+    max_conversions: int = Field(
+        default=4, ge=1, description="Conversions running at once per worker process; more wait their turn."
+    )
     max_pdf_pages: int = Field(default=500, gt=0, description="PDF pages converted per call; `pages` selects others.")
     max_html_bytes: int = Field(default=2 * MB, gt=0, description="HTML converted per page; longer pages are cut.")
     max_output_chars: int = Field(

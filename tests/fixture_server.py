@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import sys
 import threading
 import time
 import zlib
@@ -99,11 +100,19 @@ def _gzip(handler: FixtureHandler, query: dict[str, list[str]]) -> None:
     handler.send_body(200, gzip.compress(b"a" * size), "text/plain", {"Content-Encoding": "gzip"})
 
 
+class QuietServer(ThreadingHTTPServer):
+    """Clients that hang up mid-response (the tests' timeouts do this on purpose) are not errors."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FixtureServer:
     """Start/stop wrapper; `url(path)` gives the loopback URL of a fixture or route."""
 
     def __init__(self) -> None:
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), FixtureHandler)
+        self.httpd = QuietServer(("127.0.0.1", 0), FixtureHandler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

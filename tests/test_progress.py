@@ -71,3 +71,33 @@ async def test_request_timeout_bounds_the_fetch_too(site) -> None:
         result = await client.call_tool("read_document", {"url": site.url("slow?seconds=3")})
     assert result.is_error and "within 1 seconds" in result.content[0].text
     assert time.monotonic() - started < 2.5
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+async def test_conversions_at_once_are_capped_per_worker(monkeypatch, limit: int) -> None:
+    import base64
+    import threading
+
+    from doc_reader import reader as reader_module
+    from doc_reader.document import Document
+    from doc_reader.reader import ReadRequest
+
+    running, peak, lock = 0, 0, threading.Lock()
+
+    def slow_convert(data, info, options) -> Document:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.3)
+        with lock:
+            running -= 1
+        return Document(markdown="ok\n", kind="text")
+
+    monkeypatch.setattr(reader_module, "convert_stream", slow_convert)
+    reader = Reader(Settings(cache_ttl=0, max_conversions=limit))
+    async with anyio.create_task_group() as group:
+        for i in range(3):
+            request = ReadRequest(content_base64=base64.b64encode(f"doc {i}".encode()).decode())
+            group.start_soon(reader.read, request)
+    assert peak == limit

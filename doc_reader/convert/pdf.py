@@ -11,9 +11,8 @@ import io
 import logging
 import re
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-import pypdf
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
@@ -32,6 +31,9 @@ from doc_reader.convert.pdf_layout import (
 from doc_reader.convert.pdf_pages import format_pages, parse_pages
 from doc_reader.document import Document
 from doc_reader.errors import ConversionError
+
+if TYPE_CHECKING:
+    import pypdf
 
 log = logging.getLogger(__name__)
 # pypdf logs a warning for every repair it makes on a broken file; they are noise for a server.
@@ -60,7 +62,9 @@ def page_marker(number: int) -> str:
 
 
 def _open_pypdf(data: bytes) -> pypdf.PdfReader | None:
-    """A pypdf reader for metadata, outline and links, or None when pypdf cannot parse the file."""
+    """A pypdf reader for files pdfium cannot open, or None when pypdf cannot parse them either."""
+    import pypdf  # only damaged files need it; importing it costs about 0.1 s
+
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -71,15 +75,14 @@ def _open_pypdf(data: bytes) -> pypdf.PdfReader | None:
     return reader
 
 
-def _metadata(reader: pypdf.PdfReader | None, pdf: pdfium.PdfDocument | None = None) -> dict[str, str]:
-    """Title, author, subject, creator, producer and dates; pypdf first, pdfium's Info dict if pypdf failed."""
+def _metadata(source: pypdf.PdfReader | pdfium.PdfDocument) -> dict[str, str]:
+    """Title, author, subject, creator, producer and dates from the Info dictionary."""
     raw: dict[str, str] = {}
-    if reader is not None:
-        with contextlib.suppress(Exception):
-            raw = {key: str(value) for key, value in (reader.metadata or {}).items()}
-    if not raw and pdf is not None:
-        with contextlib.suppress(pdfium.PdfiumError):
-            raw = {f"/{key}": value for key, value in pdf.get_metadata_dict().items()}
+    with contextlib.suppress(Exception):  # both engines raise many types on broken Info dictionaries
+        if isinstance(source, pdfium.PdfDocument):
+            raw = {f"/{key}": value for key, value in source.get_metadata_dict().items()}
+        else:
+            raw = {key: str(value) for key, value in (source.metadata or {}).items()}
     return {name: raw[key].strip() for key, name in _METADATA_KEYS.items() if raw.get(key, "").strip()}
 
 
@@ -248,10 +251,10 @@ def _selection(options: ConvertOptions, page_count: int) -> tuple[list[int], lis
     ]
 
 
-def _convert_pdfium(pdf: pdfium.PdfDocument, data: bytes, options: ConvertOptions) -> Document:
+def _convert_pdfium(pdf: pdfium.PdfDocument, options: ConvertOptions) -> Document:
     page_count = len(pdf)
     to_read, notes = _selection(options, page_count)
-    metadata = _metadata(_open_pypdf(data), pdf)
+    metadata = _metadata(pdf)
     read = _read_all(to_read, lambda index: _read_page_or_none(pdf, index), options, page_count)
     damaged = [index + 1 for index, page in zip(to_read, read, strict=True) if page is None]
     pages = [page or Page(index + 1, 0.0, []) for index, page in zip(to_read, read, strict=True)]
@@ -279,6 +282,7 @@ def _convert_pypdf(data: bytes, options: ConvertOptions) -> Document:
 
 
 def _pypdf_text(reader: pypdf.PdfReader, index: int) -> str:
+    """One page's plain text from pypdf, or "" when that page is broken."""
     try:
         return clean_text(reader.pages[index].extract_text()).strip()
     except Exception:  # one bad page must not lose the others
@@ -302,7 +306,7 @@ class PdfConverter:
                 raise ConversionError(_ENCRYPTED) from None
             return _convert_pypdf(data, options)
         try:
-            return _convert_pdfium(pdf, data, options)
+            return _convert_pdfium(pdf, options)
         finally:
             pdf.close()
 
