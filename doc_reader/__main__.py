@@ -12,10 +12,14 @@ from doc_reader import logs
 from doc_reader.settings import get_settings
 
 
-def _configure_logging() -> None:
+def _configure_logging(*, interactive: bool) -> None:
     # stdout belongs to the MCP protocol in stdio mode: every log line goes to stderr, as JSON by default.
+    # A person running `read` sees only real problems, as plain text (DOC_READER_LOG_LEVEL=DEBUG shows all).
     settings = get_settings()
-    logs.configure(settings.log_level, settings.log_format)
+    if interactive:
+        logs.configure("DEBUG" if settings.log_level == "DEBUG" else "ERROR", "text")
+    else:
+        logs.configure(settings.log_level, settings.log_format)
 
 
 def run_stdio() -> None:
@@ -46,8 +50,10 @@ def run_http(host: str, port: int) -> None:
 
 def read(target: str, *, extract: str, pages: str | None, max_length: int | None, start_index: int) -> int:
     """Print a URL's or a local file's Markdown; return the exit status."""
+    from pydantic import ValidationError
+
     from doc_reader.errors import DocReaderError
-    from doc_reader.reader import Reader, ReadRequest
+    from doc_reader.reader import Reader, ReadRequest, validation_message
 
     settings = get_settings()
     reader = Reader(settings)
@@ -67,6 +73,9 @@ def read(target: str, *, extract: str, pages: str | None, max_length: int | None
     except (DocReaderError, OSError) as exc:
         print(f"doc-reader: {exc}", file=sys.stderr)
         return 1
+    except ValidationError as exc:
+        print(f"doc-reader: {validation_message(exc)}", file=sys.stderr)
+        return 2
     sys.stdout.write(result.markdown)
     if result.next_start_index is not None:
         print(f"\ndoc-reader: more is left; rerun with --start-index {result.next_start_index}", file=sys.stderr)
@@ -95,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     read_cmd.add_argument("--start-index", type=int, default=0)
     args = parser.parse_args(argv)
 
-    _configure_logging()
+    _configure_logging(interactive=args.command == "read")
     if args.command == "stdio":
         run_stdio()
         return 0

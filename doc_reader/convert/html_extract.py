@@ -30,7 +30,7 @@ _BOILERPLATE = re.compile(
     r"|breadcrumbs?|cookies?|consent|advert\w*|ads?|adsense|promo|sponsor\w*|popup|modal|menu|navbar|nav|skip"
     r"|pagination|pager|toolbar|masthead|login|footer|comments?|disqus|respond|author-?bio|about-author"
     r"|trending|popular|upsell|cross-?sell|recently-viewed|drawer|mini-?cart|cart|facets?|filters?|quick-?view"
-    r"|off-?canvas|announcement|mega-?menu|wishlist|reviews|ratings)(?:$|[\s_-])"
+    r"|off-?canvas|announcement|mega-?menu|wishlist)(?:$|[\s_-])"
 )
 _LIST_TAGS = frozenset({"ul", "ol", "div", "section", "table", "dl", "p"})
 # Content whose link words are below this share is prose: link lists inside it are boilerplate.
