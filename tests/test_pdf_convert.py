@@ -67,6 +67,44 @@ Table 2 has no rules; its columns are aligned.
 | 2025 | 184 | +34 |"""
 
 
+TABLES = """<!-- page 1 -->
+
+# Column tables
+
+The left column is prose that
+the reader must keep apart from
+the table in the right column,
+even where their lines sit at
+the same height on the page.
+Weights by site:
+
+| Site | Mass | Count |
+| --- | --- | --- |
+| Alpha | 12.5 | 3 |
+| Beta | 7.25 | 11 |
+| Gamma | 0.5 | 42 |
+
+Gamma was weighed twice.
+
+<!-- page 2 -->
+
+# Ruled tables
+
+| Region | Soil | Plots |
+| --- | --- | --- |
+| North | Sandy soil near | 4 |
+|  | the river |  |
+| South | Clay |  |
+| East | Loam | 9 |
+
+A ruled note follows this table; it has no columns, so it stays text.
+
+Key Meaning
+Plots counted by two people, not one, in May.
+N/A not counted
+"""
+
+
 def convert(name: str, **options: object) -> Document:
     return convert_stream((FIXTURES / name).read_bytes(), PDF, ConvertOptions(**options))  # type: ignore[arg-type]
 
@@ -86,6 +124,10 @@ def test_interleaved_columns_read_column_by_column(report: Document) -> None:
 
 def test_ruled_and_aligned_tables(report: Document) -> None:
     assert PAGE_3 in report.markdown
+
+
+def test_tables_from_ruling_lines_in_a_column_and_a_lattice() -> None:
+    assert convert("tables.pdf").markdown == TABLES
 
 
 def test_running_header_and_page_numbers_removed(report: Document) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from doc_reader.convert.pdf_layout import HeadingRules, Line, Page, clean_text, find_grids, remove_running_lines
+from doc_reader.convert.pdf_layout import HeadingRules, Line, Page, clean_text, remove_running_lines
+from doc_reader.convert.pdf_tables import find_grids
 
 
 def line(text: str, top: float, size: float = 10, x0: float = 72, bold: bool = False) -> Line:

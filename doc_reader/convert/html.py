@@ -37,7 +37,7 @@ class HtmlConverter:
         base = base_url(root, info.url)
         clean(root, options.deadline)
         options.deadline.check()
-        content = select(root, options.extract)
+        content = select(root, options.extract, meta.kinds)
         make_links_absolute(content, base)
         options.deadline.check()
         markdown = with_title(render(content, images=options.images), meta.title)

@@ -1,9 +1,11 @@
 """Choose the part of a cleaned page that is its main content.
 
 `extract="full"` keeps the whole `<body>`. `extract="main"` first removes page
-chrome (navigation, banner, page footer, sidebars, by tag and by ARIA role),
-then prefers `<main>` / `role=main`, then a single dominant `<article>`, then
-the body.
+chrome (navigation, banner, page footer, sidebars, by tag and by ARIA role) and
+overlays and comment threads of any size, then prefers `<main>` / `role=main`,
+then a single dominant `<article>`, then the body; inside that it prunes
+boilerplate blocks by class/id name, link lists in prose, and sections whose
+heading introduces other pages ("Related products", "Customer reviews").
 """
 
 from __future__ import annotations
@@ -28,10 +30,33 @@ _CHROME_MAX_SHARE = 0.5
 _BOILERPLATE = re.compile(
     r"(?:^|[\s_-])(?:share|sharing|social|related|recommend\w*|newsletter|subscribe|signup|sidebar"
     r"|breadcrumbs?|cookies?|consent|advert\w*|ads?|adsense|promo|sponsor\w*|popup|modal|menu|navbar|nav|skip"
-    r"|pagination|pager|toolbar|masthead|login|footer|comments?|disqus|respond|author-?bio|about-author"
+    r"|pagination|pager|toolbar|masthead|login|footer|author-?bio|about-author"
     r"|trending|popular|upsell|cross-?sell|recently-viewed|drawer|mini-?cart|cart|facets?|filters?|quick-?view"
     r"|off-?canvas|announcement|mega-?menu|wishlist)(?:$|[\s_-])"
 )
+# Blocks that are never the page, whatever their size: overlays that scripts open, and comment
+# threads under an article (on discussion pages the comments are the content).
+_OVERLAY = re.compile(r"(?:^|[\s_-])(?:modal|popup|drawer|off-?canvas|cookies?|consent)(?:$|[\s_-])")
+_COMMENTS = re.compile(r"(?:^|[\s_-])(?:comments?|comment-?list|disqus|respond)(?:$|[\s_-])")
+_OVERLAY_OR_COMMENTS = re.compile(f"{_OVERLAY.pattern}|{_COMMENTS.pattern}")
+_DISCUSSION_KINDS = frozenset({"discussionforumposting", "qapage", "socialmediaposting"})
+_NOT_BOILERPLATE_XPATH = "self::main | self::article | .//main | .//article | .//h1"
+# What must be left of the content after dropping a large overlay or comment thread.
+_MIN_REST_SHARE = 0.3
+_MIN_REST_WORDS = 50
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# Headings that introduce blocks about other pages, not this one.
+_BOILERPLATE_HEADING = re.compile(
+    r"^\W*(?:related\b|similar\b|recommended\b|you (?:may|might) (?:also )?(?:like|enjoy|be interested)"
+    r"|(?:customers|people) (?:who )?(?:also )?(?:viewed|bought)|(?:also|recently) viewed"
+    r"|more (?:from|like this|to explore)"
+    r"|explore (?:related|more)|(?:popular|trending|latest|recent) (?:posts|articles|products|stories|news)"
+    r"|read (?:next|more)\W*$|up next|share (?:this|on)|follow us|subscribe|sign up|join our|newsletter"
+    r"|suggested (?:topics|threads|products|articles)|leave a (?:reply|comment)"
+    r"|(?:customer |user |product )?reviews\b|ratings? (?:&|and) reviews|questions? (?:&|and) answers)",
+    re.IGNORECASE,
+)
+_HEADING_MAX_WORDS = 8
 _LIST_TAGS = frozenset({"ul", "ol", "div", "section", "table", "dl", "p"})
 # Content whose link words are below this share is prose: link lists inside it are boilerplate.
 _PROSE_LINK_DENSITY = 0.3
@@ -56,12 +81,17 @@ def body_of(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return body
 
 
-def select(root: lxml.html.HtmlElement, extract: Extract) -> lxml.html.HtmlElement:
-    """The element to render: the body for "full", the main content for "main"."""
+def select(root: lxml.html.HtmlElement, extract: Extract, kinds: frozenset[str] = frozenset()) -> lxml.html.HtmlElement:
+    """The element to render: the body for "full", the main content for "main".
+
+    `kinds` is what the page says it is (JSON-LD @type, og:type, lower-cased); on a
+    discussion page comments are content.
+    """
     body = body_of(root)
     if extract == "full":
         return body
     remove_chrome(body)
+    drop_large_boilerplate(body, _OVERLAY if kinds & _DISCUSSION_KINDS else _OVERLAY_OR_COMMENTS)
     landmark = _landmark(body)
     content = body if landmark is None else landmark
     prune(content)
@@ -83,6 +113,23 @@ def _holds_content(element: lxml.html.HtmlElement, total: int) -> bool:
     return bool(element.xpath(_CONTENT_XPATH)) or _words(element) > _CHROME_MAX_SHARE * total
 
 
+def drop_large_boilerplate(content: lxml.html.HtmlElement, names: re.Pattern[str]) -> None:
+    """Remove blocks whose class/id matches `names`, however large, if enough of the content is left."""
+    total = _words(content)
+    matched: list[lxml.html.HtmlElement] = []
+    for element in content.iterdescendants():
+        # A matching block is dropped or kept whole: the parts of a thread too big to drop stay.
+        if not isinstance(element.tag, str) or (matched and matched[-1] in element.iterancestors()):
+            continue
+        if names.search(_names(element)) and not element.xpath(_NOT_BOILERPLATE_XPATH):
+            matched.append(element)
+    for element in matched:
+        rest = total - _words(element)
+        if rest >= max(_MIN_REST_WORDS, _MIN_REST_SHARE * total):
+            element.drop_tree()
+            total = rest
+
+
 def prune(content: lxml.html.HtmlElement) -> None:
     """Remove boilerplate blocks inside the chosen content: by class/id name, and link lists in prose.
 
@@ -99,14 +146,19 @@ def prune(content: lxml.html.HtmlElement) -> None:
         words = _words(element)
         if words > _BLOCK_MAX_SHARE * total:
             continue
-        names = f"{element.get('class', '')} {element.get('id', '')}".lower()
-        if _BOILERPLATE.search(names) or (prose and element.tag in _LIST_TAGS and _is_link_list(element, words)):
+        if _BOILERPLATE.search(_names(element)) or (
+            prose and element.tag in _LIST_TAGS and _is_link_list(element, words)
+        ):
             doomed.append(element)
     # Many small removals that add up to most of the page mean the names lied (page builders
     # call every block a "widget"): then keep everything.
     if sum(_words(element) for element in doomed) <= _BLOCK_MAX_SHARE * total:
         for element in doomed:
             element.drop_tree()
+
+
+def _names(element: lxml.html.HtmlElement) -> str:
+    return f"{element.get('class', '')} {element.get('id', '')}".lower()
 
 
 def _link_words(element: lxml.html.HtmlElement) -> int:
@@ -152,35 +204,23 @@ def _common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlEle
     return shared[0] if shared else max(elements, key=_words)
 
 
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-# Headings that introduce blocks about other pages, not this one.
-_BOILERPLATE_HEADING = re.compile(
-    r"^\W*(?:related\b|similar\b|recommended\b|you (?:may|might) (?:also )?(?:like|enjoy|be interested)"
-    r"|(?:customers|people) (?:who )?(?:also )?(?:viewed|bought)|(?:also|recently) viewed|more (?:from|like this|to explore)"
-    r"|explore (?:related|more)|(?:popular|trending|latest|recent) (?:posts|articles|products|stories|news)"
-    r"|read (?:next|more)\W*$|up next|share (?:this|on)|follow us|subscribe|sign up|join our|newsletter"
-    r"|suggested (?:topics|threads|products|articles)|leave a (?:reply|comment)"
-    r"|(?:customer |user |product )?reviews\b|ratings? (?:&|and) reviews|questions? (?:&|and) answers)",
-    re.IGNORECASE,
-)
-
-
-_HEADING_MAX_WORDS = 8
-
-
 def drop_boilerplate_sections(content: lxml.html.HtmlElement) -> None:
     """Remove sections whose heading says they are about other pages ("Related products", "Subscribe")."""
     total = _words(content) or 1
     for heading in list(content.iter(*_HEADINGS)):
         text = heading.text_content().strip()
-        if heading.getparent() is None or len(text.split()) > _HEADING_MAX_WORDS or not _BOILERPLATE_HEADING.match(text):
+        if (
+            heading.getparent() is None
+            or len(text.split()) > _HEADING_MAX_WORDS
+            or not _BOILERPLATE_HEADING.match(text)
+        ):
             continue
         section = _section_of(heading, content)
-        if section is not None and _words(section) <= _BLOCK_MAX_SHARE * total:
+        if _words(section) <= _BLOCK_MAX_SHARE * total:
             section.drop_tree()
 
 
-def _section_of(heading: lxml.html.HtmlElement, content: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+def _section_of(heading: lxml.html.HtmlElement, content: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """The largest ancestor of `heading` (inside `content`) that opens with it and holds no peer heading."""
     level = _HEADINGS.index(heading.tag)
     peers = _HEADINGS[: level + 1]
@@ -197,4 +237,7 @@ def _text_before(element: lxml.html.HtmlElement) -> bool:
     parent = element.getparent()
     if (parent.text or "").strip():
         return True
-    return any(sibling.text_content().strip() or (sibling.tail or "").strip() for sibling in element.itersiblings(preceding=True))
+    return any(
+        sibling.text_content().strip() or (sibling.tail or "").strip()
+        for sibling in element.itersiblings(preceding=True)
+    )

@@ -46,12 +46,16 @@ class PageMeta:
 
     title: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # Lower-cased JSON-LD @type values and "og:<og:type>": what kind of page this says it is.
+    kinds: frozenset[str] = frozenset()
 
 
 def read_metadata(root: lxml.html.HtmlElement, url: str | None) -> PageMeta:
     """Collect the title and the metadata fields from `root` (an uncleaned `<html>` tree)."""
     metas = _meta_values(root)
-    linked = _json_ld_values(root)
+    linked, kinds = _json_ld_values(root)
+    if metas.get("og:type"):
+        kinds.add(f"og:{metas['og:type'].lower()}")
     found: dict[str, str] = {}
     for key, names in _META_KEYS.items():
         value = linked.get(key) or next((metas[n] for n in names if metas.get(n)), None)
@@ -64,7 +68,8 @@ def read_metadata(root: lxml.html.HtmlElement, url: str | None) -> PageMeta:
     canonical = str(root.xpath("string(//link[@rel='canonical'][1]/@href)")).strip() or metas.get("og:url")
     if canonical and canonical.startswith(("http://", "https://")):
         found["canonical_url"] = canonical
-    return PageMeta(title=_title(root, metas, linked), metadata={k: v[:_MAX_VALUE] for k, v in found.items()})
+    metadata = {k: v[:_MAX_VALUE] for k, v in found.items()}
+    return PageMeta(title=_title(root, metas, linked), metadata=metadata, kinds=frozenset(kinds))
 
 
 def _title(root: lxml.html.HtmlElement, metas: dict[str, str], linked: dict[str, str]) -> str | None:
@@ -93,9 +98,10 @@ def _meta_values(root: lxml.html.HtmlElement) -> dict[str, str]:
     return values
 
 
-def _json_ld_values(root: lxml.html.HtmlElement) -> dict[str, str]:
-    """Headline, author, date, publisher and description from the page's JSON-LD objects."""
+def _json_ld_values(root: lxml.html.HtmlElement) -> tuple[dict[str, str], set[str]]:
+    """Headline, author, date, publisher and description from the page's JSON-LD objects, and their @types."""
     values: dict[str, str] = {}
+    kinds: set[str] = set()
     for script in root.xpath("//script[@type='application/ld+json']"):
         text = script.text or ""
         if len(text) > _MAX_LD_BYTES:
@@ -105,12 +111,13 @@ def _json_ld_values(root: lxml.html.HtmlElement) -> dict[str, str]:
         except ValueError:
             continue
         for item in _ld_items(data):
+            kinds.update(kind.lower() for kind in _ld_types(item) if isinstance(kind, str))
             for key, names in {"headline": ("headline",), **_LD_KEYS}.items():
                 if key not in values:
                     value = next((_ld_name(item.get(n)) for n in names if _ld_name(item.get(n))), "")
                     if value:
                         values[key] = value
-    return values
+    return values, kinds
 
 
 def _ld_items(data: Any) -> Iterator[dict[str, Any]]:
@@ -122,10 +129,14 @@ def _ld_items(data: Any) -> Iterator[dict[str, Any]]:
             stack.extend(item)
         elif isinstance(item, dict):
             stack.extend(item.get("@graph") or [])
-            kinds = item.get("@type")
-            kinds = kinds if isinstance(kinds, list) else [kinds]
-            if not {"BreadcrumbList", "WebSite", "Organization", "SearchAction"} & {str(k) for k in kinds}:
+            if not {"BreadcrumbList", "WebSite", "Organization", "SearchAction"} & {str(k) for k in _ld_types(item)}:
                 yield item
+
+
+def _ld_types(item: dict[str, Any]) -> list[Any]:
+    """The `@type` of a JSON-LD object as a list."""
+    kinds = item.get("@type")
+    return kinds if isinstance(kinds, list) else [kinds]
 
 
 def _ld_name(value: Any) -> str:

@@ -17,18 +17,9 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from doc_reader.convert.base import ConvertOptions, StreamInfo
-from doc_reader.convert.pdf_layout import (
-    HeadingRules,
-    Line,
-    Page,
-    clean_text,
-    find_grids,
-    gapped_rows,
-    page_markdown,
-    remove_running_lines,
-    spanned_grids,
-)
+from doc_reader.convert.pdf_layout import HeadingRules, Line, Page, clean_text, page_markdown, remove_running_lines
 from doc_reader.convert.pdf_pages import format_pages, parse_pages
+from doc_reader.convert.pdf_tables import Grid, Rect, fill_text, find_grids, row_gaps, ruled_grids, spanned_grids
 from doc_reader.document import Document
 from doc_reader.errors import ConversionError
 
@@ -43,6 +34,10 @@ _T = TypeVar("_T")
 _BOLD_NAME = re.compile(rb"bold|black|heavy|semibold|demi|CMBX|\.B\b", re.IGNORECASE)
 _PASSWORD_ERROR = 4  # FPDF_ERR_PASSWORD
 _BATCH = 10  # pages per progress report
+_MAX_OBJECTS = 2000  # page objects walked to find ruling lines
+_MAX_PATHS = 200
+_BOX_SEGMENTS = 5  # a rectangle path: move, three lines, close
+_THIN = 3.0  # points: a path thinner than this is a rule, not a box
 _METADATA_KEYS = {
     "/Title": "title",
     "/Author": "author",
@@ -122,17 +117,74 @@ def _read_page(pdf: pdfium.PdfDocument, index: int) -> Page:
         textpage = page.get_textpage()
         try:
             lines = _lines(textpage)
-            rects = _text_rects(textpage)
-            grids = spanned_grids(find_grids(rects), lines) if gapped_rows(rects) else []
-            for grid in grids:
-                for cell in (cell for row in grid.rows for cell in row):
-                    cell.text = textpage.get_text_bounded(cell.x0, cell.bottom, cell.x1, cell.top)
+            grids = _grids(page, textpage, lines)
             links = [(_anchor(textpage, box), uri) for box, uri in _uris(pdf, page)]
             return Page(index + 1, page.get_height(), lines, grids, [link for link in links if link[0]])
         finally:
             textpage.close()
     finally:
         page.close()
+
+
+def _grids(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, lines: list[Line]) -> list[Grid]:
+    """Tables and columns where the engine read a line across a wide gap; ruled tables first."""
+    rects = _text_rects(textpage)
+    gaps = row_gaps(rects)
+    if not gaps:
+        return []
+    # Ruling lines need a walk over every page object, as costly as the page itself on busy pages:
+    # only done where two rows were read across two gaps or more, as rows of a table are (a reference
+    # list's labels and equation numbers give one gap a row).
+    ruled = ruled_grids(_paths(page), rects) if sum(count >= 2 for count in gaps.values()) >= 2 else []
+    aligned = [grid for grid in spanned_grids(find_grids(rects), lines) if not any(_on(grid, table) for table in ruled)]
+    grids = ruled + aligned
+    fill_text(grids, lambda cell: textpage.get_text_bounded(cell.x0, cell.bottom, cell.x1, cell.top))
+    return grids
+
+
+def _on(grid: Grid, table: Grid) -> bool:
+    return grid.bottom < table.top and table.bottom < grid.top
+
+
+def _paths(page: pdfium.PdfPage) -> list[Rect]:
+    """Bounds (left, bottom, right, top) of the page's path objects; a rectangle gives its sides if stroked
+    (a cell's border) and nothing if only filled (shading, whose bounds would look like a drawing).
+
+    A page with more than `_MAX_OBJECTS` objects or `_MAX_PATHS` paths (a vector figure, a map) gives
+    none: a table needs far fewer, and pdfium's bounds of curves are slow.
+    """
+    raw = page.raw
+    count = pdfium_c.FPDFPage_CountObjects(raw)
+    if count > _MAX_OBJECTS:
+        return []
+    objects = (pdfium_c.FPDFPage_GetObject(raw, index) for index in range(count))
+    handles = [obj for obj in objects if pdfium_c.FPDFPageObj_GetType(obj) == pdfium_c.FPDF_PAGEOBJ_PATH]
+    if len(handles) > _MAX_PATHS:
+        return []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    corners = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    modes = (ctypes.byref(fill), ctypes.byref(stroke))
+    paths: list[Rect] = []
+    for obj in handles:
+        if not pdfium_c.FPDFPageObj_GetBounds(obj, *corners):
+            continue
+        box = (left.value, bottom.value, right.value, top.value)
+        if min(box[2] - box[0], box[3] - box[1]) < _THIN or pdfium_c.FPDFPath_CountSegments(obj) > _BOX_SEGMENTS:
+            paths.append(box)  # a rule (a line, or a thin filled rectangle as LaTeX and Word draw them) or a drawing
+        elif pdfium_c.FPDFPath_GetDrawMode(obj, *modes) and stroke.value:
+            paths.extend(_sides(box))
+    return paths
+
+
+def _sides(box: Rect) -> list[Rect]:
+    left, bottom, right, top = box
+    return [
+        (left, bottom, right, bottom),
+        (left, top, right, top),
+        (left, bottom, left, top),
+        (right, bottom, right, top),
+    ]
 
 
 def _read_page_or_none(pdf: pdfium.PdfDocument, index: int) -> Page | None:
@@ -184,16 +236,18 @@ class _LineSampler:
         x0, top = box.left, box.top
         pdfium_c.FPDFText_GetLooseCharBox(raw, last, self.box_ref)
         middle = (first + last) // 2
-        return Line(text, x0, box.right, top, box.bottom, pdfium_c.FPDFText_GetFontSize(raw, middle), self._bold(middle))
+        size = pdfium_c.FPDFText_GetFontSize(raw, middle)
+        return Line(text, x0, box.right, top, box.bottom, size, self._bold(middle))
 
     def _bold(self, index: int) -> bool:
-        if pdfium_c.FPDFText_GetFontWeight(self.raw, index) >= 600:
-            return True
+        """Bold by weight or by name; one font name is one font, so the answer is kept per name."""
         pdfium_c.FPDFText_GetFontInfo(self.raw, index, self.name, 64, None)
         name = self.name.value
-        bold = self.bold_names.get(name)
+        bold = self.bold_names.get(name) if name else None
         if bold is None:
-            bold = self.bold_names[name] = _BOLD_NAME.search(name) is not None
+            bold = pdfium_c.FPDFText_GetFontWeight(self.raw, index) >= 600 or _BOLD_NAME.search(name) is not None
+            if name:
+                self.bold_names[name] = bold
         return bold
 
 

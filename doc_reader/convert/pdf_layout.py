@@ -2,7 +2,7 @@
 
 This module knows nothing about PDF engines. `pdf.py` gives it, per page, the engine's text lines in
 reading order (with a box, font size and weight for each) and the page's text rectangles grouped into
-`Grid`s, and it returns Markdown. Coordinates are PDF points with y growing upwards.
+`Grid`s (found by `pdf_tables.py`), and it returns Markdown. Coordinates are PDF points with y growing upwards.
 
 PDF lines are kept as lines inside a paragraph: in Markdown a single newline is a soft break, so the
 paragraph still reads as one, and keeping the PDF's lines keeps quotes easy to find in the original.
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from doc_reader.convert.pdf_tables import Grid
 
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 _LIGATURE = re.compile("[ﬀ-ﬆ]")
@@ -43,40 +44,6 @@ class Line:
 
 
 @dataclass(slots=True)
-class Cell:
-    """A run of text on one row whose neighbours on the row are far away (a table cell or a column)."""
-
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    text: str = ""
-
-
-@dataclass(slots=True)
-class Grid:
-    """Consecutive rows with the same number of horizontally aligned cells: a table or side-by-side columns."""
-
-    rows: list[list[Cell]]
-
-    @property
-    def columns(self) -> bool:
-        """True when the cells hold prose (several words each): side-by-side columns, not a table."""
-        cells = [cell for row in self.rows for cell in row]
-        return sum(len(cell.text.split()) for cell in cells) >= 4 * len(cells)
-
-    @property
-    def top(self) -> float:
-        """Top of the first row."""
-        return max(cell.top for cell in self.rows[0])
-
-    @property
-    def bottom(self) -> float:
-        """Bottom of the last row."""
-        return min(cell.bottom for cell in self.rows[-1])
-
-
-@dataclass(slots=True)
 class Page:
     """What the engine read from one page."""
 
@@ -102,106 +69,6 @@ def _join_hyphenated(match: re.Match[str]) -> str:
     head, tail = match.group(1), match.group(2)
     joiner = "-" if head.lower() in _HYPHEN_PREFIXES else ""
     return f"{head}{joiner}{tail}\n"
-
-
-# Finding tables and columns from text rectangles
-
-Rect = tuple[float, float, float, float]
-
-
-def _wide_gap(height: float) -> float:
-    """The horizontal gap between two runs of text that separates cells rather than words."""
-    return max(1.2 * height, 6.0)
-
-
-def gapped_rows(rects: list[Rect]) -> int:
-    """How many rows hold two rectangles, one right after the other in reading order, across a wide gap.
-
-    Only there did the engine read one line across table cells or columns, so a page with none
-    needs no grid search (most pages: the search costs more than reading the text).
-    """
-    rows = set()
-    for (left, bottom, right, top), (next_left, next_bottom, next_right, next_top) in zip(rects, rects[1:]):
-        height = top - bottom
-        if abs(bottom + top - next_bottom - next_top) < max(height, 1.0) and (
-            max(next_left - right, left - next_right) >= _wide_gap(height)
-        ):
-            rows.add(round(bottom + top))
-    return len(rows)
-
-
-def find_grids(rects: Iterable[Rect]) -> list[Grid]:
-    """Group text rectangles (left, bottom, right, top) into rows and return runs of aligned multi-cell rows.
-
-    A run of at least three rows with the same number (>= 2) of cells, each cell overlapping the one
-    above it and no other, is a grid.
-    """
-    grids: list[Grid] = []
-    run: list[list[Cell]] = []
-    for row in [*_rows(rects), []]:
-        cells = _cells(row) if len(row) >= 2 else []
-        if run and _continues(run[-1], cells):
-            run.append(cells)
-            continue
-        if len(run) >= 3:
-            grids.append(Grid(rows=run))
-        run = [cells] if len(cells) >= 2 else []
-    return grids
-
-
-def _rows(rects: Iterable[Rect]) -> list[list[Rect]]:
-    """Rectangles grouped by shared vertical centre, top row first, each row sorted left to right."""
-    rows: list[list[Rect]] = []
-    row_centre = float("inf")
-    for rect in sorted(rects, key=lambda rect: -(rect[1] + rect[3])):
-        centre, height = (rect[1] + rect[3]) / 2, rect[3] - rect[1]
-        if rows and row_centre - centre < max(height, 1.0) / 2:
-            rows[-1].append(rect)
-        else:
-            rows.append([rect])
-            row_centre = centre
-    for row in rows:
-        row.sort()
-    return rows
-
-
-def _cells(row: list[Rect]) -> list[Cell]:
-    """Merge rectangles of a row closer than about one text height (one run of words) into cells."""
-    left, bottom, right, top = row[0]
-    merged = [Cell(left, right, top, bottom)]
-    for left, bottom, right, top in row[1:]:
-        last = merged[-1]
-        if left - last.x1 < _wide_gap(last.top - last.bottom):
-            last.x1, last.top, last.bottom = max(last.x1, right), max(last.top, top), min(last.bottom, bottom)
-        else:
-            merged.append(Cell(left, right, top, bottom))
-    return merged
-
-
-def _continues(above: list[Cell], row: list[Cell]) -> bool:
-    if len(row) < 2 or len(row) != len(above):
-        return False
-    line_gap = min(cell.bottom for cell in above) - max(cell.top for cell in row)
-    if line_gap > 2.5 * (row[0].top - row[0].bottom):
-        return False
-    return all([other for other in above if _overlaps(cell, other)] == [above[index]] for index, cell in enumerate(row))
-
-
-def _overlaps(one: Cell, other: Cell) -> bool:
-    return one.x0 < other.x1 and other.x0 < one.x1
-
-
-def spanned_grids(grids: list[Grid], lines: list[Line]) -> list[Grid]:
-    """The grids that some engine line runs across: there the engine's reading order mixed cells or columns."""
-    return [grid for grid in grids if any(grid_spans(grid, line) for line in lines)]
-
-
-def grid_spans(grid: Grid, line: Line) -> bool:
-    """True if `line` lies inside the grid's rows and runs across at least two of its cells."""
-    centre = (line.top + line.bottom) / 2
-    if not grid.bottom <= centre <= grid.top:
-        return False
-    return sum(1 for cell in grid.rows[0] if line.x0 < cell.x1 and cell.x0 < line.x1) >= 2
 
 
 # Running headers and footers
@@ -347,7 +214,7 @@ def page_blocks(lines: list[Line], rules: HeadingRules) -> list[_Block]:
 
 
 def table_markdown(grid: Grid) -> str:
-    """A GFM table with the first row as header."""
+    """A GFM table with the first row as header; a cell's lines are joined with spaces."""
     rows = [[" ".join(clean_text(cell.text).split()).replace("|", "\\|") for cell in row] for row in grid.rows]
     lines = ["| " + " | ".join(row) + " |" for row in rows]
     lines.insert(1, "|" + " --- |" * len(rows[0]))
@@ -360,19 +227,14 @@ def columns_markdown(grid: Grid) -> str:
     return "\n\n".join("\n".join(clean_text(cell.text).strip() for cell in column) for column in columns)
 
 
-def _regular(grid: Grid) -> bool:
-    """A table is kept only if every cell has text and no cell text spans several lines."""
-    return all(cell.text.strip() and "\n" not in cell.text.strip() for row in grid.rows for cell in row)
-
-
 def page_markdown(page: Page, rules: HeadingRules) -> str:
     """Markdown for one page: grids replace the lines they cover; links wrap their anchor text."""
     pieces: list[str] = []
     pending: list[Line] = []
     placed: set[int] = set()
-    grids = [grid for grid in page.grids if grid.columns or _regular(grid)]
+    grids = [grid for grid in page.grids if grid.usable()]
     for line in page.lines:
-        grid = next((grid for grid in grids if grid_spans(grid, line)), None)
+        grid = next((grid for grid in grids if grid.covers(line)), None)
         if grid is None:
             pending.append(line)
             continue

@@ -1,0 +1,80 @@
+"""Main-content selection rules of `html_extract`: comment threads, overlays, boilerplate sections."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from doc_reader.convert.base import ConvertOptions, StreamInfo
+from doc_reader.convert.html import CONVERTER
+from doc_reader.convert.html_metadata import read_metadata
+
+ARTICLE = " ".join(["The article explains one idea in plain words."] * 12)
+COMMENTS = "".join(f"<div class='comment'><p>{f'Reader opinion number {i} here. ' * 6}</p></div>" for i in range(5))
+
+
+def convert(html: str) -> str:
+    """Markdown of `html` with `extract="main"`."""
+    info = StreamInfo(kind="html", url="https://example.com/post")
+    return CONVERTER.convert(html.encode(), info, ConvertOptions()).markdown
+
+
+def page(head: str = "", body: str = "") -> str:
+    """An HTML page with `head` and `body`."""
+    return f"<html><head><title>Post</title>{head}</head><body>{body}</body></html>"
+
+
+def test_comment_thread_larger_than_the_article_is_dropped() -> None:
+    # The thread is dropped while at least 30% of the page's words are left.
+    markdown = convert(
+        page(body=f"<div><h1>Post</h1><p>{ARTICLE}</p><section id='comments'>{COMMENTS}</section></div>")
+    )
+    assert "The article explains" in markdown
+    assert "Reader opinion" not in markdown
+
+
+def test_comments_are_the_content_of_a_discussion_page() -> None:
+    ld = '<script type="application/ld+json">{"@type": "DiscussionForumPosting", "headline": "Post"}</script>'
+    markdown = convert(page(ld, f"<div><h1>Post</h1><p>{ARTICLE}</p><section id='comments'>{COMMENTS}</section></div>"))
+    assert "Reader opinion number 4 here." in markdown
+
+
+def test_comment_thread_that_is_the_whole_page_is_kept() -> None:
+    markdown = convert(page(body=f"<div class='comments'><p>Short intro.</p>{COMMENTS}</div>"))
+    assert "Reader opinion number 0 here." in markdown
+
+
+def test_large_modal_is_dropped_but_never_the_article() -> None:
+    policy = "<div class='modal'><h2>Privacy policy</h2><p>" + "We collect data. " * 60 + "</p></div>"
+    markdown = convert(page(body=f"<main><h1>Shoe</h1><p>{ARTICLE}</p></main>{policy}"))
+    assert "The article explains" in markdown and "We collect data" not in markdown
+    wrapped = convert(page(body=f"<div class='modal-open'><article><h1>Shoe</h1><p>{ARTICLE}</p></article></div>"))
+    assert "The article explains" in wrapped
+
+
+def test_sections_introduced_by_boilerplate_headings_are_dropped() -> None:
+    related = "<ul>" + "".join(f"<li>Other shoe {i} at a fair price</li>" for i in range(5)) + "</ul>"
+    body = (
+        f"<main><h1>Shoe</h1><p>{ARTICLE}</p><h2>Details</h2><p>Leather upper, rubber sole.</p>"
+        f"<div><h2>You may also like</h2>{related}</div>"
+        "<div><h2>Customer reviews</h2><p>Great shoe, five stars from me.</p></div></main>"
+    )
+    markdown = convert(page(body=body))
+    assert "Leather upper" in markdown and "## Details" in markdown
+    assert "Other shoe" not in markdown and "You may also like" not in markdown
+    assert "five stars" not in markdown
+
+
+def test_a_boilerplate_heading_after_text_keeps_that_text() -> None:
+    body = f"<main><h1>Post</h1><div><p>{ARTICLE}</p><h3>Related</h3><p>Another post.</p></div></main>"
+    markdown = convert(page(body=body))
+    assert "The article explains" in markdown and "Related" not in markdown
+
+
+def test_metadata_reports_the_page_kinds() -> None:
+    head = (
+        '<meta property="og:type" content="Product">'
+        '<script type="application/ld+json">{"@graph": [{"@type": ["Product", "Thing"]}, {"@type": "WebSite"}]}'
+        "</script>"
+    )
+    meta = read_metadata(lxml.html.document_fromstring(page(head, "<p>x</p>")), None)
+    assert meta.kinds == frozenset({"og:product", "product", "thing"})
