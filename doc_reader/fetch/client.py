@@ -103,9 +103,7 @@ async def fetch(
             async with _client(settings, resolver) as client:
                 return await _follow(client, url, settings, progress)
     except TimeoutError:
-        raise FetchError(
-            f"The server did not send the document within {timeout:g} seconds; try again later."
-        ) from None
+        raise FetchError(f"The server did not send the document within {timeout:g} seconds; try again later.") from None
     except httpx.ConnectTimeout:
         raise FetchError("The server did not accept a connection in time; try again later.") from None
     except httpx.TimeoutException:
