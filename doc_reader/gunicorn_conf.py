@@ -19,6 +19,8 @@ forwarded_allow_ips = "*"
 # JSON lines on stderr for gunicorn's, uvicorn's and doc-reader's loggers; the gate logs each request itself.
 logconfig_dict = gunicorn_logconfig(get_settings().log_level, get_settings().log_format)
 accesslog = None
+# No runtime control socket: it is not needed on a dyno, and parallel servers would share one path.
+control_socket_disable = True
 
 
 def on_starting(server: Any) -> None:
