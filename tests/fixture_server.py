@@ -94,6 +94,15 @@ def _slow(handler: FixtureHandler, query: dict[str, list[str]]) -> None:
     handler.send_body(200, b"<h1>late</h1>", "text/html")
 
 
+@route("/negotiate")
+def _negotiate(handler: FixtureHandler, query: dict[str, list[str]]) -> None:
+    # A "markdown for agents" server: Markdown for clients that ask for it, HTML for the rest.
+    if "text/markdown" in handler.headers.get("Accept", ""):
+        handler.send_body(200, b"# Agent copy\n\n<b>kept as written</b>\n", "text/markdown; charset=utf-8")
+    else:
+        handler.send_body(200, b"<h1>Browser copy</h1><nav>menu</nav>", "text/html")
+
+
 @route("/gzip")
 def _gzip(handler: FixtureHandler, query: dict[str, list[str]]) -> None:
     size = int(query.get("size", ["1000"])[0])

@@ -94,6 +94,13 @@ async def test_markdown_is_passed_through_untouched(server, site) -> None:
     assert result.structured_content["markdown"] == (FIXTURES / "site/long.md").read_text()
 
 
+async def test_servers_offering_markdown_for_agents_are_passed_through(server, site) -> None:
+    async with Client(server) as client:
+        result = await client.call_tool("read_document", {"url": site.url("negotiate")})
+    assert result.structured_content["kind"] == "markdown"
+    assert result.structured_content["markdown"] == "# Agent copy\n\n<b>kept as written</b>\n"
+
+
 async def test_pagination_windows_reassemble_exactly_and_cut_on_boundaries(server, site) -> None:
     whole = (FIXTURES / "site/long.md").read_text()
     pieces, start, calls = [], 0, 0
