@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from doc_reader.convert import ConvertOptions, Deadline, StreamInfo, convert_stream
-from doc_reader.convert.pdf import _convert_pypdf
+from doc_reader.convert.pdf import _MARKER, _convert_pypdf
 from doc_reader.document import Document
 from doc_reader.errors import ConversionError
 
@@ -104,6 +104,31 @@ Plots counted by two people, not one, in May.
 N/A not counted
 """
 
+FOOTNOTES = """<!-- page 1 -->
+
+# Footnotes
+
+Most widgets were blue.^1 A few were red^2, none green.
+The count was checked^* twice by the team^†.
+Water is H2O and nothing else.
+
+^1 Counted by hand in March.
+^2 Only in the north.
+^* By two people.
+"""
+
+SCALED_FONTS = """<!-- page 1 -->
+
+# Scaled Report
+
+Every line of this page is set at font size one, and the text matrix
+scales it to the size the reader sees, as some PDF generators do.
+
+## Findings
+
+The heading above is larger than this paragraph.
+"""
+
 
 def convert(name: str, **options: object) -> Document:
     return convert_stream((FIXTURES / name).read_bytes(), PDF, ConvertOptions(**options))  # type: ignore[arg-type]
@@ -128,6 +153,31 @@ def test_ruled_and_aligned_tables(report: Document) -> None:
 
 def test_tables_from_ruling_lines_in_a_column_and_a_lattice() -> None:
     assert convert("tables.pdf").markdown == TABLES
+
+
+def test_raised_footnote_markers_are_marked_and_their_lines_joined() -> None:
+    assert convert("footnotes.pdf").markdown == FOOTNOTES
+
+
+def test_report_footnote_starts_with_its_marker(report: Document) -> None:
+    assert "Most widgets were blue.^1\n\n^1 Counted by hand in March." in report.markdown
+
+
+@pytest.mark.parametrize(
+    ("text", "candidates"),
+    [
+        ("Most widgets were blue.1 A few", ["1"]),
+        ("checked* twice by the team†.", ["*", "†"]),
+        ("12 Counted by hand", ["12"]),
+        ("x2 + y2 = r2 in word123 and Fig. 12", []),
+    ],
+)
+def test_marker_candidates_follow_a_word_or_start_a_line(text: str, candidates: list[str]) -> None:
+    assert [match.group(1) or match.group(2) for match in _MARKER.finditer(text)] == candidates
+
+
+def test_font_size_set_through_the_text_matrix() -> None:
+    assert convert("scaled_fonts.pdf").markdown == SCALED_FONTS
 
 
 def test_running_header_and_page_numbers_removed(report: Document) -> None:

@@ -9,6 +9,7 @@ import contextlib
 import ctypes
 import io
 import logging
+import math
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -38,6 +39,15 @@ _MAX_OBJECTS = 2000  # page objects walked to find ruling lines
 _MAX_PATHS = 200
 _BOX_SEGMENTS = 5  # a rectangle path: move, three lines, close
 _THIN = 3.0  # points: a path thinner than this is a rule, not a box
+# A footnote marker: one or two digits or reference symbols glued to the end of a word (or to the
+# punctuation after it) and followed by a space, punctuation or the line end; or at the start of a
+# line (the footnote text). Only candidates: `_LineSampler` keeps those set above the baseline.
+_MARK = r"\d{1,2}|[*†‡§¶]{1,2}"
+_MARKER = re.compile(
+    rf"(?:(?<=[^\W\d_]{{2}})|(?<=[^\W\d_][.,;:)’”]))({_MARK})(?=[\s.,;:)]|$)|^({_MARK})\s?(?=([^\W\d_]))"
+)
+_RAISE = 0.2  # a marker's baseline is at least this part of the font size above its neighbour's
+_ENDS_MARKED = re.compile(rf"\^(?:{_MARK})$")  # a line ending with a marker as `_LineSampler` writes it
 _METADATA_KEYS = {
     "/Title": "title",
     "/Author": "author",
@@ -205,7 +215,7 @@ def _lines(textpage: pdfium.PdfTextPage) -> list[Line]:
     text = textpage.get_text_range()
     # Characters outside the BMP count twice in pdfium's indices (UTF-16), once in Python's.
     wide = len(text) != textpage.count_chars()
-    sample = _LineSampler(textpage.raw)
+    sample = _LineSampler(textpage.raw, wide)
     lines: list[Line] = []
     offset = 0
     for chunk in text.split("\r\n"):
@@ -214,19 +224,49 @@ def _lines(textpage: pdfium.PdfTextPage) -> list[Line]:
             first = offset + len(chunk) - len(chunk.lstrip())
             lines.append(sample(stripped, first, first + len(stripped) - 1))
         offset += (len(chunk.encode("utf-16-le")) // 2 if wide else len(chunk)) + 2
-    return lines
+    return _join_after_marks(lines)
+
+
+def _join_after_marks(lines: list[Line]) -> list[Line]:
+    """Join the lines pdfium splits after a raised footnote marker when the text goes on in the same row."""
+    joined: list[Line] = []
+    for line in lines:
+        previous = joined[-1] if joined else None
+        if previous is None or not _continues(previous, line):
+            joined.append(line)
+            continue
+        space = " " if line.x0 - previous.x1 > 0.15 * previous.size else ""
+        previous.text += space + line.text
+        previous.x1, previous.top, previous.bottom = line.x1, max(previous.top, line.top), line.bottom
+    return joined
+
+
+def _continues(previous: Line, line: Line) -> bool:
+    """True if `previous` ends with a marker and `line` starts right after it, in the same row."""
+    return (
+        _ENDS_MARKED.search(previous.text) is not None
+        and line.top > previous.bottom
+        and line.bottom < previous.top
+        and previous.x1 - 1 <= line.x0 < previous.x1 + 2 * previous.size
+    )
 
 
 class _LineSampler:
-    """Reads a line's box from its first and last characters and its font from the middle one.
+    """Reads a line's box from its first and last characters and its font from the middle one, and
+    marks raised footnote markers (two baselines compared per candidate the text pattern finds).
 
     The ctypes buffers are made once per page: allocating them per line cost more than the calls.
     """
 
-    def __init__(self, raw: ctypes.c_void_p) -> None:
+    def __init__(self, raw: ctypes.c_void_p, wide: bool) -> None:
         self.raw = raw
+        self.wide = wide
         self.box = pdfium_c.FS_RECTF()
         self.box_ref = ctypes.byref(self.box)
+        self.matrix = pdfium_c.FS_MATRIX()
+        self.matrix_ref = ctypes.byref(self.matrix)
+        self.x, self.y = ctypes.c_double(), ctypes.c_double()
+        self.origin_refs = (ctypes.byref(self.x), ctypes.byref(self.y))
         self.name = ctypes.create_string_buffer(64)
         self.bold_names: dict[bytes, bool] = {}
 
@@ -236,8 +276,49 @@ class _LineSampler:
         x0, top = box.left, box.top
         pdfium_c.FPDFText_GetLooseCharBox(raw, last, self.box_ref)
         middle = (first + last) // 2
-        size = pdfium_c.FPDFText_GetFontSize(raw, middle)
+        size = self._size(middle)
+        if _MARKER.search(text):
+            text = self._mark_footnotes(text, first, size)
         return Line(text, x0, box.right, top, box.bottom, size, self._bold(middle))
+
+    def _size(self, index: int) -> float:
+        """The font size on the page: the size set with the font times the text matrix's scale.
+
+        Some generators set every font at size 1 and scale the text matrix instead.
+        """
+        pdfium_c.FPDFText_GetMatrix(self.raw, index, self.matrix_ref)
+        matrix = self.matrix
+        scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
+        return pdfium_c.FPDFText_GetFontSize(self.raw, index) * scale
+
+    def _mark_footnotes(self, text: str, first: int, size: float) -> str:
+        """`text` with each footnote marker set above its neighbour's baseline written `^1`.
+
+        `^` reads as "raised" whether the mark is a footnote, an affiliation or an exponent (`MR^2`),
+        which the detector cannot tell apart; a note's text starts `^1 `.
+        """
+        pieces: list[str] = []
+        end = 0
+        for match in _MARKER.finditer(text):
+            marker = self._index(text, first, match.start())
+            inline = match.group(1) is not None
+            neighbour = marker - 1 if inline else self._index(text, first, match.start(3))
+            if self._raise(marker, neighbour) > _RAISE * size:
+                mark = f"^{match.group(1)}" if inline else f"^{match.group(2)} "
+                pieces += [text[end : match.start()], mark]
+                end = match.end()
+        return "".join(pieces) + text[end:]
+
+    def _index(self, text: str, first: int, position: int) -> int:
+        """pdfium's index of the character at `position` in a line starting at index `first`."""
+        return first + (len(text[:position].encode("utf-16-le")) // 2 if self.wide else position)
+
+    def _raise(self, index: int, neighbour: int) -> float:
+        """How far the baseline of character `index` is above that of character `neighbour`."""
+        pdfium_c.FPDFText_GetCharOrigin(self.raw, neighbour, *self.origin_refs)
+        base = self.y.value
+        pdfium_c.FPDFText_GetCharOrigin(self.raw, index, *self.origin_refs)
+        return self.y.value - base
 
     def _bold(self, index: int) -> bool:
         """Bold by weight or by name; one font name is one font, so the answer is kept per name."""
