@@ -6,20 +6,31 @@ the document was cut and why.
 
 from __future__ import annotations
 
+import re
+
 from doc_reader.charset import bom_encoding
 from doc_reader.convert.base import StreamInfo
 from doc_reader.document import Document
 
 MB = 1024 * 1024
+_INVISIBLE = re.compile(rb"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
 # A cut looks back at most this far for a tag start or line end, so it does not split one.
 _LOOKBACK = 64 * 1024
 
 
 def clip_input(data: bytes, info: StreamInfo, max_html_bytes: int) -> tuple[bytes, list[str]]:
-    """Cut HTML longer than `max_html_bytes` just before a tag, returning the bytes and a note (other kinds pass)."""
+    """Cut HTML longer than `max_html_bytes` just before a tag, returning the bytes and a note (other kinds pass).
+
+    Scripts, styles and comments are removed first (the converter drops them anyway): on many large pages
+    they are most of the bytes, and the visible content then fits.
+    """
     if info.kind != "html" or len(data) <= max_html_bytes:
         return data, []
     utf16 = (bom_encoding(data) or "").startswith("utf-16")
+    if not utf16:
+        data = _INVISIBLE.sub(b"", data)
+        if len(data) <= max_html_bytes:
+            return data, []
     tag = b"<\x00" if data.startswith(b"\xff\xfe") else b"\x00<" if utf16 else b"<"
     cut = data.rfind(tag, max(0, max_html_bytes - _LOOKBACK), max_html_bytes)
     if cut <= 0:

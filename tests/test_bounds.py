@@ -140,6 +140,15 @@ async def test_pdf_page_budget_reads_the_first_pages_and_says_how_to_read_on() -
     assert 'pages="3-4"' in result.content[0].text
 
 
+async def test_scripts_and_styles_do_not_count_against_the_html_cap() -> None:
+    bulk = b"<script>var state = '" + b"x" * 50_000 + b"';</script><style>p{}" + b" " * 20_000 + b"</style>"
+    page = b"<html><head>" + bulk + b"</head><body><h1>Light page</h1><p>The end is here.</p></body></html>"
+    result = await call(loopback(max_html_bytes=20_000), {"content_base64": b64(page)})
+    assert not result.is_error
+    assert "The end is here." in result.structured_content["markdown"]
+    assert result.structured_content["notes"] == []
+
+
 async def test_html_over_the_size_cap_is_cut_with_a_note() -> None:
     page = b"<html><body>" + b"".join(b"<p>Paragraph %d of the long page.</p>\n" % i for i in range(2000)) + b"</body>"
     result = await call(loopback(max_html_bytes=20_000), {"content_base64": b64(page), "max_length": 100_000})

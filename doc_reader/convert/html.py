@@ -40,7 +40,7 @@ class HtmlConverter:
         content = select(root, options.extract, meta.kinds)
         make_links_absolute(content, base)
         options.deadline.check()
-        markdown = with_title(render(content, images=options.images), meta.title)
+        markdown = with_title(render(content, images=options.images, deadline=options.deadline), meta.title)
         notes = [] if markdown.strip() else ["The page has no visible text."]
         if truncated:
             notes.append("The page nests elements too deeply; only the text before that point was read.")

@@ -17,6 +17,8 @@ import lxml.html
 from bs4 import BeautifulSoup, Tag
 from markdownify import BACKSLASH, STRIP, MarkdownConverter
 
+from doc_reader.convert.base import Deadline
+
 _LANGUAGE_CLASS = re.compile(r"(?:^|\s)(?:language|lang|highlight-source|highlight|brush)(?:-|:\s*)([A-Za-z0-9_+#.]+)")
 _NOT_LANGUAGES = frozenset({"default", "none", "nohighlight", "plaintext"})
 # Permalink anchors next to headings ("¶", "#") carry no text worth keeping.
@@ -30,12 +32,13 @@ _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 _LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::blockquote]"
 
 
-def render(element: lxml.html.HtmlElement, *, images: bool) -> str:
-    """Markdown for `element` (already cleaned and with absolute links)."""
+def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline) -> str:
+    """Markdown for `element` (already cleaned and with absolute links), checking `deadline` as it goes."""
     _unwrap_layout_tables(element)
     html = lxml.html.tostring(element, encoding="unicode")
     soup = BeautifulSoup(html, "lxml")
-    markdown = _Converter(images=images).convert_soup(soup)
+    deadline.check()
+    markdown = _Converter(images=images, deadline=deadline).convert_soup(soup)
     return tidy(markdown)
 
 
@@ -85,7 +88,7 @@ def _code_language(pre: Tag) -> str:
 class _Converter(MarkdownConverter):
     """markdownify with the fixes described in the module docstring."""
 
-    def __init__(self, *, images: bool) -> None:
+    def __init__(self, *, images: bool, deadline: Deadline) -> None:
         super().__init__(
             heading_style="ATX",
             bullets="-",
@@ -95,6 +98,15 @@ class _Converter(MarkdownConverter):
             keep_inline_images_in=["td", "th"],
         )
         self._images = images
+        self._deadline = deadline
+        self._tags = 0
+
+    def process_tag(self, node: Tag, parent_tags: Any = None) -> str:
+        """Render one element; every 1000 elements, stop if the conversion is past its deadline."""
+        self._tags += 1
+        if self._tags % 1000 == 0:
+            self._deadline.check()
+        return super().process_tag(node, parent_tags)
 
     def escape(self, text: str, parent_tags: Any) -> str:
         """markdownify's escaping, plus `<` before a letter so text never reads as an HTML tag."""
