@@ -78,3 +78,25 @@ def test_metadata_reports_the_page_kinds() -> None:
     )
     meta = read_metadata(lxml.html.document_fromstring(page(head, "<p>x</p>")), None)
     assert meta.kinds == frozenset({"og:product", "product", "thing"})
+
+
+def test_consent_dialog_is_dropped_however_large() -> None:
+    consent = "<div id='onetrust-consent-sdk'><p>" + "These cookies track you. " * 200 + "</p></div>"
+    markdown = convert(page(body=f"<div><h1>Post</h1><p>{ARTICLE}</p></div>{consent}"))
+    assert "The article explains" in markdown
+    assert "cookies track" not in markdown
+
+
+def test_without_landmarks_the_densest_prose_block_is_chosen() -> None:
+    links = "".join(f"<li><a href='/p{i}'>Other product number {i}</a></li>" for i in range(20))
+    picker = "<div><span>S</span> <span>M</span> <span>L</span> <span>Add to cart</span></div>"
+    prose = f"<div><h1>Shoe</h1><p>{ARTICLE}</p><p>{ARTICLE}</p></div>"
+    markdown = convert(page(body=f"<div><div><ul>{links}</ul></div>{picker}<div>{prose}</div></div>"))
+    assert "# Shoe" in markdown and "The article explains" in markdown
+    assert "Other product" not in markdown and "Add to cart" not in markdown
+
+
+def test_a_page_of_links_without_prose_keeps_its_links() -> None:
+    cards = "".join(f"<li><a href='/r{i}'>Recipe number {i} with tomatoes</a></li>" for i in range(20))
+    markdown = convert(page(body=f"<div><h1>Recipes</h1><ul>{cards}</ul><p>Short intro to recipes.</p></div>"))
+    assert "Recipe number 19" in markdown

@@ -2,10 +2,12 @@
 
 `extract="full"` keeps the whole `<body>`. `extract="main"` first removes page
 chrome (navigation, banner, page footer, sidebars, by tag and by ARIA role) and
-overlays and comment threads of any size, then prefers `<main>` / `role=main`,
-then a single dominant `<article>`, then the body; inside that it prunes
-boilerplate blocks by class/id name, link lists in prose, and sections whose
-heading introduces other pages ("Related products", "Customer reviews").
+consent dialogs, overlays and comment threads of any size, then prefers `<main>` /
+`role=main`, then a single dominant `<article>`, then the body; within that it
+narrows to the densest prose block (readability-style text and link density) when
+that keeps most of the prose, and prunes boilerplate blocks by class/id name, link
+lists in prose, and sections whose heading introduces other pages ("Related
+products", "Customer reviews").
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ _BOILERPLATE = re.compile(
 # Blocks that are never the page, whatever their size: overlays that scripts open, and comment
 # threads under an article (on discussion pages the comments are the content).
 _OVERLAY = re.compile(r"(?:^|[\s_-])(?:modal|popup|drawer|off-?canvas|cookies?|consent)(?:$|[\s_-])")
+# Consent dialogs (cookie banners) are never content, however much legal text they hold.
+_CONSENT = re.compile(r"(?:^|[\s_-])consent(?:$|[\s_-])")
 _COMMENTS = re.compile(r"(?:^|[\s_-])(?:comments?|comment-?list|disqus|respond)(?:$|[\s_-])")
 _OVERLAY_OR_COMMENTS = re.compile(f"{_OVERLAY.pattern}|{_COMMENTS.pattern}")
 _DISCUSSION_KINDS = frozenset({"discussionforumposting", "qapage", "socialmediaposting"})
@@ -91,9 +95,10 @@ def select(root: lxml.html.HtmlElement, extract: Extract, kinds: frozenset[str] 
     if extract == "full":
         return body
     remove_chrome(body)
+    drop_large_boilerplate(body, _CONSENT, min_share=0.0)
     drop_large_boilerplate(body, _OVERLAY if kinds & _DISCUSSION_KINDS else _OVERLAY_OR_COMMENTS)
     landmark = _landmark(body)
-    content = body if landmark is None else landmark
+    content = _narrow(body) if landmark is None else _narrow(landmark, _MIN_LANDMARK_PROSE_SHARE)
     prune(content)
     drop_boilerplate_sections(content)
     return content
@@ -113,8 +118,13 @@ def _holds_content(element: lxml.html.HtmlElement, total: int) -> bool:
     return bool(element.xpath(_CONTENT_XPATH)) or _words(element) > _CHROME_MAX_SHARE * total
 
 
-def drop_large_boilerplate(content: lxml.html.HtmlElement, names: re.Pattern[str]) -> None:
-    """Remove blocks whose class/id matches `names`, however large, if enough of the content is left."""
+def drop_large_boilerplate(
+    content: lxml.html.HtmlElement, names: re.Pattern[str], min_share: float = _MIN_REST_SHARE
+) -> None:
+    """Remove blocks whose class/id matches `names`, however large, if enough of the content is left.
+
+    Enough is `min_share` of the content's words and at least `_MIN_REST_WORDS` words.
+    """
     total = _words(content)
     matched: list[lxml.html.HtmlElement] = []
     for element in content.iterdescendants():
@@ -125,7 +135,7 @@ def drop_large_boilerplate(content: lxml.html.HtmlElement, names: re.Pattern[str
             matched.append(element)
     for element in matched:
         rest = total - _words(element)
-        if rest >= max(_MIN_REST_WORDS, _MIN_REST_SHARE * total):
+        if rest >= max(_MIN_REST_WORDS, min_share * total):
             element.drop_tree()
             total = rest
 
@@ -241,3 +251,103 @@ def _text_before(element: lxml.html.HtmlElement) -> bool:
         sibling.text_content().strip() or (sibling.tail or "").strip()
         for sibling in element.itersiblings(preceding=True)
     )
+
+
+# Elements whose own text the density scorer does not count.
+_NON_TEXT = frozenset({"a", "script", "style"})
+# Ancestor weights: a paragraph counts fully for its parent and grandparent, less further up.
+_ANCESTOR_WEIGHTS = (1.0, 1.0, 0.5, 1 / 3)
+# Punctuation that ends or splits a clause: text that has it reads like sentences.
+_CLAUSE_MARK = re.compile(r"[.,;:!?。，]")
+# A sibling of the best container is kept when it scores this share of the best.
+_SIBLING_SHARE = 0.2
+# Siblings that are short plain text (headings, intros) stay with the chosen block.
+_CAPTION_MAX_WORDS = 30
+_CAPTION_LINK_SHARE = 0.5
+_Counts = dict[lxml.html.HtmlElement, int]
+# The chosen block (with its kept siblings) must hold this share of the page's non-link words.
+_MIN_PROSE_SHARE = 0.5
+# Inside a landmark the page already said where its content is: trim less eagerly.
+_MIN_LANDMARK_PROSE_SHARE = 0.7
+
+
+def densest_block(region: lxml.html.HtmlElement, share: float = _MIN_PROSE_SHARE) -> lxml.html.HtmlElement | None:
+    """The container of the prose inside `region` (a landmark or the body), readability-style.
+
+    Every text-bearing element scores its non-link words (more when they read like
+    sentences) for its nearest ancestors; a container's score is then discounted by its
+    link density. The best container is kept with those siblings that score well or are
+    short plain text; the other siblings are removed. None when the result would hold less
+    than `share` of the region's non-link words or `_MIN_SHARE` of all its words.
+    """
+    own, total, links = _text_counts(region)
+    scores: dict[lxml.html.HtmlElement, float] = {}
+    for element, (words, marks) in own.items():
+        if words < 3:
+            continue
+        points = (words if marks else min(words, 10)) + 3 * marks
+        for weight, ancestor in zip(_ANCESTOR_WEIGHTS, element.iterancestors(), strict=False):
+            if ancestor not in total:
+                break
+            scores[ancestor] = scores.get(ancestor, 0.0) + weight * points
+    if not scores:
+        return None
+    final = {el: score * (1 - links[el] / max(1, total[el])) for el, score in scores.items()}
+    best = max(final, key=final.__getitem__)
+    prose = total[region] - links[region]
+    parent = best.getparent()
+    siblings = [] if best is region or parent is None else [el for el in parent if el is not best]
+    kept = [
+        el for el in siblings if final.get(el, 0.0) >= _SIBLING_SHARE * final[best] or _is_caption(el, total, links)
+    ]
+    chosen = [best, *kept]
+    if (
+        sum(total[el] - links[el] for el in chosen) < share * prose
+        or sum(total[el] for el in chosen) < _MIN_SHARE * total[region]
+    ):
+        return None
+    if not kept:
+        return best
+    for element in siblings:
+        if element not in kept and isinstance(element.tag, str):
+            element.drop_tree()
+    return parent
+
+
+def _is_caption(element: lxml.html.HtmlElement, total: _Counts, links: _Counts) -> bool:
+    """A short block of plain text (a heading, an intro line) next to the content: it belongs to it."""
+    words = total.get(element, 0)
+    return 0 < words <= _CAPTION_MAX_WORDS and links[element] < _CAPTION_LINK_SHARE * words
+
+
+def _text_counts(
+    region: lxml.html.HtmlElement,
+) -> tuple[dict[lxml.html.HtmlElement, tuple[int, int]], _Counts, _Counts]:
+    """Per element: own (words, clause marks) outside links; words and link words of its subtree."""
+    own: dict[lxml.html.HtmlElement, tuple[int, int]] = {}
+    total: _Counts = {}
+    links: _Counts = {}
+    in_link: set[lxml.html.HtmlElement] = set()
+    order = [el for el in region.iter() if isinstance(el.tag, str)]
+    for element in order:
+        parent = element.getparent()
+        if element.tag == "a" or (parent is not None and parent in in_link):
+            in_link.add(element)
+        text = " ".join([element.text or "", *((child.tail or "") for child in element)])
+        words = len(text.split())
+        total[element] = words
+        links[element] = words if element in in_link else 0
+        if element not in in_link and element.tag not in _NON_TEXT:
+            own[element] = (words, len(_CLAUSE_MARK.findall(text)))
+    for element in reversed(order):
+        parent = element.getparent()
+        if element is not region and parent in total:
+            total[parent] += total[element]
+            links[parent] += links[element]
+    return own, total, links
+
+
+def _narrow(region: lxml.html.HtmlElement, share: float = _MIN_PROSE_SHARE) -> lxml.html.HtmlElement:
+    """The densest prose block of `region`, or `region` itself when none holds enough of it."""
+    block = densest_block(region, share)
+    return region if block is None else block
