@@ -3,10 +3,10 @@
 Run: .venv/bin/python -m bench.pdf [--data DIR] [--repeat N] [--long-pages 1000] [--long-pypdf] [--only NAME]
      [--dump DIR]
 
-Each system runs in its own child process so that its peak RSS (ru_maxrss) is its own. The long
-document is built in a temporary directory by repeating the data set's pages with pypdf's writer and
-read `--repeat` times per system, the systems taking turns so that a burst of load from other jobs
-hits them alike; the fastest run counts, and the highest peak RSS.
+Each system runs in its own child process so that its peak RSS (ru_maxrss) is its own. The set and
+the long document (built in a temporary directory by repeating the data set's pages with pypdf's
+writer) are read `--repeat` times per system, the systems taking turns so that a burst of load from
+other jobs hits them alike; the fastest run counts (per document on the set), and the highest peak RSS.
 Results: bench/README.md, section "pdf".
 """
 
@@ -96,27 +96,21 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker_scores(system: str, data_dir: Path, dump: Path | None, repeat: int) -> dict:
-    """Convert every scored document with `system`; return similarity per document, seconds and pages.
-
-    Each document is converted `repeat` times and the fastest run counts, to damp noise from other load.
-    """
+def worker_scores(system: str, data_dir: Path, dump: Path | None) -> dict:
+    """Convert every scored document with `system` once; return similarity and seconds per document, and pages."""
     import Levenshtein
 
-    result: dict = {"system": system, "docs": {}, "seconds": 0.0, "pages": 0}
+    result: dict = {"system": system, "docs": {}, "times": {}, "pages": 0}
     for doc in _documents(data_dir):
         data = (data_dir / doc["pdf"]).read_bytes()
         truth = (data_dir / doc["ground_truth"]).read_text(encoding="utf-8")
-        timings = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            try:
-                markdown = CONVERT[system](data)
-            except Exception as error:  # a failed conversion scores 0, as the data set README says
-                markdown = ""
-                result.setdefault("failed", []).append(f"{doc['name']}: {type(error).__name__}")
-            timings.append(time.perf_counter() - started)
-        result["seconds"] += min(timings)
+        started = time.perf_counter()
+        try:
+            markdown = CONVERT[system](data)
+        except Exception as error:  # a failed conversion scores 0, as the data set README says
+            markdown = ""
+            result.setdefault("failed", []).append(f"{doc['name']}: {type(error).__name__}")
+        result["times"][doc["name"]] = time.perf_counter() - started
         result["pages"] += doc["pages"]
         result["docs"][doc["name"]] = Levenshtein.ratio(markdown_to_text(markdown), truth) if markdown else 0.0
         if dump is not None:
@@ -151,17 +145,32 @@ def _child(*args: str) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def _long_runs(systems: list[str], path: Path, repeat: int) -> list[dict]:
-    """The fastest of `repeat` runs per system on the long document, systems alternating, with the highest RSS."""
+def _fastest(now: float | dict[str, float], before: float | dict[str, float]) -> float | dict[str, float]:
+    """The smaller of two times, or per document for dicts of times."""
+    if isinstance(now, dict) and isinstance(before, dict):
+        return {name: min(seconds, before[name]) for name, seconds in now.items()}
+    return min(now, before)  # type: ignore[type-var]
+
+
+def _take_turns(systems: list[str], repeat: int, args: list[str], key: str) -> list[dict]:
+    """`repeat` child runs per system, systems alternating; per system the fastest `key` and the highest RSS."""
     best: dict[str, dict] = {}
     for _ in range(repeat):
         for system in systems:
-            run = _child("--worker", system, "--long", str(path))
+            run = _child("--worker", system, *args)
             if system in best:
                 run["peak_rss_mb"] = max(run["peak_rss_mb"], best[system]["peak_rss_mb"])
-                run["seconds"] = min(run["seconds"], best[system]["seconds"])
+                run[key] = _fastest(run[key], best[system][key])
             best[system] = run
     return list(best.values())
+
+
+def _set_runs(systems: list[str], data: Path, dump: Path | None, repeat: int) -> list[dict]:
+    """Scores of every system on the set, and per system the sum of the fastest time per document."""
+    runs = _take_turns(systems, repeat, ["--data", str(data), *(["--dump", str(dump)] if dump else [])], "times")
+    for run in runs:
+        run["seconds"] = sum(run["times"].values())
+    return runs
 
 
 def _ratios(scores: list[dict], long_runs: list[dict]) -> None:
@@ -200,28 +209,23 @@ def main() -> None:
     parser.add_argument("--long-pypdf", action="store_true", help="also run pypdf on the long document (slow)")
     parser.add_argument("--only", choices=SYSTEMS, action="append", help="systems to run (default: all)")
     parser.add_argument("--dump", type=Path, help="write each system's output here")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per document and of the long PDF; fastest counts")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of the set and of the long PDF; fastest counts")
     parser.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
     parser.add_argument("--long", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        result = (
-            worker_long(args.worker, args.long)
-            if args.long
-            else worker_scores(args.worker, args.data, args.dump, args.repeat)
-        )
+        result = worker_long(args.worker, args.long) if args.long else worker_scores(args.worker, args.data, args.dump)
         print(json.dumps(result))
         return
     systems = args.only or list(SYSTEMS)
-    extra = ["--repeat", str(args.repeat), *(["--dump", str(args.dump)] if args.dump else [])]
-    scores = [_child("--worker", system, "--data", str(args.data), *extra) for system in systems]
+    scores = _set_runs(systems, args.data, args.dump, args.repeat)
     long_runs = []
     if args.long_pages:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "long.pdf"
             build_long(args.data, args.long_pages, path)
             long_systems = [s for s in systems if s != "pypdf" or args.long_pypdf]
-            long_runs = _long_runs(long_systems, path, args.repeat)
+            long_runs = _take_turns(long_systems, args.repeat, ["--long", str(path)], "seconds")
     _report(scores, long_runs, args.long_pages)
 
 
