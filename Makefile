@@ -35,9 +35,12 @@ test: lint  ## lint + the full offline test suite
 conformance: $(BIN)/activate  ## official MCP conformance suite + MCP Inspector CLI (needs the npm registry)
 	bash conformance/run.sh $(BIN)/python
 
-bench: $(BIN)/.dev  ## benchmarks on ../shared/bench-data (see bench/README.md)
-	$(BIN)/python -m bench.html
-	$(BIN)/python -m bench.pdf
+bench: $(BIN)/.dev  ## every benchmark; results and machines in bench/README.md
+	$(BIN)/python -m bench.html --compare
+	$(BIN)/python -m bench.pdf --repeat 3
+	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.coldstart --runs 10
+	$(BIN)/python -m bench.load --clients 16 --workers 2 --calls 40 --seconds 60
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
