@@ -48,7 +48,7 @@ def run_http(host: str, port: int) -> None:
     )
 
 
-def read(target: str, *, extract: str, pages: str | None, max_length: int | None, start_index: int) -> int:
+def read(target: str, *, extract: str, pages: str | None, max_length: int, start_index: int) -> int:
     """Print a URL's or a local file's Markdown; return the exit status."""
     from pydantic import ValidationError
 
@@ -59,7 +59,9 @@ def read(target: str, *, extract: str, pages: str | None, max_length: int | None
     reader = Reader(settings)
     try:
         if target.startswith(("http://", "https://")):
-            request = ReadRequest(url=target, extract=extract, pages=pages, start_index=start_index)
+            request = ReadRequest(
+                url=target, extract=extract, pages=pages, start_index=start_index, max_length=max_length
+            )
         else:
             request = ReadRequest(
                 content_base64=_file_base64(Path(target)),
@@ -67,8 +69,8 @@ def read(target: str, *, extract: str, pages: str | None, max_length: int | None
                 extract=extract,
                 pages=pages,
                 start_index=start_index,
+                max_length=max_length,
             )
-        request = request.model_copy(update={"max_length": max_length or 1_000_000})
         result = anyio.run(reader.read, request)
     except (DocReaderError, OSError) as exc:
         print(f"doc-reader: {exc}", file=sys.stderr)
@@ -100,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     read_cmd.add_argument("target", help="an http(s) URL or a local file path")
     read_cmd.add_argument("--extract", choices=("main", "full"), default="main")
     read_cmd.add_argument("--pages", help='PDF pages, e.g. "1-3,7"')
-    read_cmd.add_argument("--max-length", type=int, help="characters to print (default: all)")
+    read_cmd.add_argument("--max-length", type=int, default=1_000_000, help="characters to print (default: 1000000)")
     read_cmd.add_argument("--start-index", type=int, default=0)
     args = parser.parse_args(argv)
 

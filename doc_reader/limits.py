@@ -13,7 +13,7 @@ from doc_reader.convert.base import StreamInfo
 from doc_reader.document import Document
 
 MB = 1024 * 1024
-_INVISIBLE = re.compile(rb"<(script|style)\b.*?</\1\s*>|<!--.*?-->", re.IGNORECASE | re.DOTALL)
+_INVISIBLE_START = re.compile(rb"<(?:(script|style)\b|!--)")
 # A cut looks back at most this far for a tag start or line end, so it does not split one.
 _LOOKBACK = 64 * 1024
 
@@ -28,7 +28,7 @@ def clip_input(data: bytes, info: StreamInfo, max_html_bytes: int) -> tuple[byte
         return data, []
     utf16 = (bom_encoding(data) or "").startswith("utf-16")
     if not utf16:
-        data = _INVISIBLE.sub(b"", data)
+        data = strip_invisible(data)
         if len(data) <= max_html_bytes:
             return data, []
     tag = b"<\x00" if data.startswith(b"\xff\xfe") else b"\x00<" if utf16 else b"<"
@@ -39,6 +39,22 @@ def clip_input(data: bytes, info: StreamInfo, max_html_bytes: int) -> tuple[byte
         cut -= cut % 2
     note = f"The page is larger than {max_html_bytes / MB:g} MB; only its first {max_html_bytes / MB:g} MB were read."
     return data[:cut], [note]
+
+
+def strip_invisible(data: bytes) -> bytes:
+    """Remove `<script>`, `<style>` and comment blocks in one linear pass (an unclosed block ends the page)."""
+    lowered = data.lower()
+    parts: list[bytes] = []
+    position = 0
+    while (match := _INVISIBLE_START.search(lowered, position)) is not None:
+        parts.append(data[position : match.start()])
+        tag = match.group(1)
+        end = lowered.find(b"</" + tag if tag else b"-->", match.end())
+        if end == -1:
+            return b"".join(parts)
+        position = (lowered.find(b">", end) + 1) or len(data)
+    parts.append(data[position:])
+    return b"".join(parts)
 
 
 def clip_output(document: Document, max_chars: int, notes: list[str]) -> Document:

@@ -134,7 +134,8 @@ class JwksCache:
         for path in ("/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"):
             response = await client.get(base + path, headers={"Accept": "application/json"})
             if response.status_code == 200:
-                uri = response.json().get("jwks_uri")
+                metadata = response.json()
+                uri = metadata.get("jwks_uri") if isinstance(metadata, dict) else None
                 if isinstance(uri, str):
                     self.jwks_url = require_secure_url(uri, "OAuth JWKS URL")
                     return self.jwks_url

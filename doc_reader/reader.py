@@ -176,6 +176,20 @@ class Reader:
         await self.cache.put(key, entry)
         return entry
 
+    def _convert_in_thread(self, source: Source, options: ConvertOptions) -> Document:
+        """Sniff, clip, convert and clip again: all the CPU work of a call, kept off the event loop."""
+        kind = "document"
+        try:
+            info = describe(source.data, source.content_type, source.filename, source.final_url or source.url)
+            kind = f"{info.kind} document"
+            data, notes = clip_input(source.data, info, self.settings.max_html_bytes)
+            return clip_output(convert_stream(data, info, options), self.settings.max_output_chars, notes)
+        except DocReaderError:
+            raise
+        except Exception:  # a converter bug met hostile input: a clear answer here, the traceback in the log
+            log.exception("converting a %s failed", kind)
+            raise ConversionError(f"This {kind} could not be converted; it may be malformed.") from None
+
     def _resolver(self) -> Resolver:
         from doc_reader.fetch.guard import system_resolver
 
@@ -184,27 +198,16 @@ class Reader:
     async def _convert(
         self, source: Source, options: ConvertOptions, progress: CallProgress, seconds: float
     ) -> Document:
-        info = describe(source.data, source.content_type, source.filename, source.final_url or source.url)
-        data, notes = clip_input(source.data, info, self.settings.max_html_bytes)
         deadline = Deadline(seconds)
         options = replace(options, deadline=deadline, progress=progress.converted_from_thread())
         try:
             # A little grace past the converter's own deadline: it stops itself; this only guards a stuck C call.
             with anyio.fail_after(seconds + 5):
-                document = await _with_heartbeat(
-                    partial(convert_stream, data, info, options),
-                    self._conversions,
-                    progress,
-                    f"converting the {info.kind} document",
+                return await _with_heartbeat(
+                    partial(self._convert_in_thread, source, options), self._conversions, progress, "converting"
                 )
-            return clip_output(document, self.settings.max_output_chars, notes)
         except TimeoutError:
             raise ConversionError(TOO_SLOW) from None
-        except DocReaderError:
-            raise
-        except Exception:  # a converter bug met hostile input: a clear answer here, the traceback in the log
-            log.exception("converter failed on a %s document", info.kind)
-            raise ConversionError(f"This {info.kind} document could not be converted; it may be malformed.") from None
         finally:
             deadline.cancel()
 
@@ -225,13 +228,21 @@ async def _with_heartbeat(
 
 
 def _host(request: ReadRequest) -> str:
-    if request.url:
+    if not request.url:
+        return "upload"
+    try:
         return (urlsplit(request.url).hostname or "") if "://" in request.url else ""
-    return "upload"
+    except ValueError:  # a malformed URL: the fetcher reports it; the log line just has no host
+        return ""
 
 
 def _option_key(options: ConvertOptions) -> dict[str, object]:
-    return {"extract": options.extract, "pages": options.pages, "max_pages": options.max_pages}
+    return {
+        "extract": options.extract,
+        "pages": options.pages,
+        "max_pages": options.max_pages,
+        "images": options.images,
+    }
 
 
 def validation_message(error: Exception) -> str:

@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     max_output_chars: int = Field(
         default=5_000_000, gt=0, description="Characters of Markdown kept per document; the rest is cut with a note."
     )
-    default_max_length: int = Field(default=40_000, ge=1000, description="Characters returned per call by default.")
+    default_max_length: int = Field(
+        default=40_000, ge=1000, le=1_000_000, description="Characters returned per call by default."
+    )
 
     # --- Cache ---
     cache_ttl: float = Field(default=900.0, ge=0, description="Seconds a converted document stays cached (0: off).")

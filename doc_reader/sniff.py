@@ -102,7 +102,7 @@ def _looks_like_json(data: bytes) -> bool:
         return False
     try:
         json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON is still JSON-shaped text, not a crash
         return False
     return True
 

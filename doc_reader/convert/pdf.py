@@ -11,6 +11,7 @@ import io
 import logging
 import math
 import re
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -427,6 +428,11 @@ def _pypdf_text(reader: pypdf.PdfReader, index: int) -> str:
         return ""
 
 
+# PDFium is not thread-safe, not even across documents (pypdfium2's documentation): one conversion at a
+# time per process. Others wait here, and the pypdf fallback runs outside the lock.
+_PDFIUM_LOCK = threading.Lock()
+
+
 class PdfConverter:
     """Converts PDF bytes to Markdown with page markers."""
 
@@ -436,16 +442,19 @@ class PdfConverter:
 
     def convert(self, data: bytes, info: StreamInfo, options: ConvertOptions) -> Document:
         """Convert the selected pages of a PDF (at most `options.max_pages` of them)."""
-        try:
-            pdf = pdfium.PdfDocument(data)
-        except pdfium.PdfiumError as error:
-            if error.err_code == _PASSWORD_ERROR:
-                raise ConversionError(_ENCRYPTED) from None
-            return _convert_pypdf(data, options)
-        try:
-            return _convert_pdfium(pdf, options)
-        finally:
-            pdf.close()
+        with _PDFIUM_LOCK:
+            try:
+                pdf = pdfium.PdfDocument(data)
+            except pdfium.PdfiumError as error:
+                if error.err_code == _PASSWORD_ERROR:
+                    raise ConversionError(_ENCRYPTED) from None
+                pdf = None
+            if pdf is not None:
+                try:
+                    return _convert_pdfium(pdf, options)
+                finally:
+                    pdf.close()
+        return _convert_pypdf(data, options)
 
 
 CONVERTER = PdfConverter()

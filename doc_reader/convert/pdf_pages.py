@@ -6,7 +6,7 @@ import re
 
 from doc_reader.errors import InputError
 
-_PART = re.compile(r"^(\d+)(?:\s*-\s*(\d+)?)?$")
+_PART = re.compile(r"^(\d{1,9})(?:\s*-\s*(\d{1,9})?)?$")
 
 
 def parse_pages(spec: str, page_count: int) -> list[int]:
@@ -17,12 +17,14 @@ def parse_pages(spec: str, page_count: int) -> list[int]:
     """
     indices: set[int] = set()
     parts = [part.strip() for part in spec.split(",")]
+    shown = spec if len(spec) <= 40 else spec[:40] + "..."
+    invalid = InputError(f'The pages value "{shown}" is not valid; use pages like "1-3,7".')
     if not spec.strip() or any(not part for part in parts):
-        raise InputError(f'The pages value "{spec}" is not valid; use pages like "1-3,7".')
+        raise invalid
     for part in parts:
         match = _PART.match(part)
         if match is None:
-            raise InputError(f'The pages value "{spec}" is not valid; use pages like "1-3,7".')
+            raise invalid
         first = int(match.group(1))
         last = first if "-" not in part else int(match.group(2) or page_count)
         if first < 1 or last < first:

@@ -1,0 +1,76 @@
+"""Edge inputs that once escaped as crashes or stalled the event loop."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import anyio
+import pytest
+from mcp import Client
+
+from doc_reader.limits import strip_invisible
+from doc_reader.reader import Reader, ReadRequest
+from doc_reader.server import build_server
+from doc_reader.settings import Settings
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.anyio
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def test_strip_invisible_removes_blocks_and_stops_at_an_unclosed_one() -> None:
+    page = b"a<SCRIPT x>var s='</b>';</Script >b<style>p{}</style>c<!-- note -->d<script>never closed"
+    assert strip_invisible(page) == b"abcd"
+
+
+def test_strip_invisible_is_linear_on_pathological_input() -> None:
+    started = time.monotonic()
+    assert strip_invisible(b"<script>" * 250_000 + b"<!--" * 250_000) == b""
+    # A backtracking regex took 8.7 s on 128 kB of this; the one-pass scan is milliseconds on 3 MB.
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"url": "http://[::1"}, "URL is not valid"),
+        ({"content_base64": b64((ROOT / "fixtures/pdf/report.pdf").read_bytes()), "pages": "9" * 5000}, "pages"),
+    ],
+)
+async def test_malformed_arguments_are_clear_errors(arguments: dict[str, str], message: str) -> None:
+    settings = Settings(cache_ttl=0)
+    async with Client(build_server(settings, Reader(settings))) as client:
+        result = await client.call_tool("read_document", arguments)
+    assert result.is_error
+    assert message in result.content[0].text
+    assert result.content[0].text != "Error executing tool read_document"
+    assert len(result.content[0].text) < 200
+
+
+async def test_deeply_nested_json_is_read_as_text_not_a_crash() -> None:
+    settings = Settings(cache_ttl=0)
+    async with Client(build_server(settings, Reader(settings))) as client:
+        result = await client.call_tool("read_document", {"content_base64": b64(b"[" * 200_000), "max_length": 1000})
+    assert not result.is_error
+    assert result.structured_content["kind"] == "text"
+    assert result.structured_content["markdown"].startswith("[[[[")
+
+
+async def test_concurrent_pdf_conversions_all_succeed() -> None:
+    reader = Reader(Settings(cache_ttl=0, max_conversions=4))
+    pdf = b64((ROOT / "fixtures/pdf/report.pdf").read_bytes())
+    results: list[str] = []
+
+    async def one(i: int) -> None:
+        result = await reader.read(ReadRequest(content_base64=pdf, filename=f"r{i}.pdf"))
+        results.append(result.markdown)
+
+    async with anyio.create_task_group() as group:
+        for i in range(8):
+            group.start_soon(one, i)
+    assert len(results) == 8 and len(set(results)) == 1
+    assert "Annual Widget Survey" in results[0]
