@@ -153,9 +153,14 @@ class Reader:
 
         source = None
         if request.content_base64:
-            source = load_base64(request.content_base64, request.filename, self.settings)
+            # Decoding up to 13 MB of base64 (and hashing it below) is CPU work: keep it off the event loop.
+            source = await anyio.to_thread.run_sync(
+                load_base64, request.content_base64, request.filename, self.settings
+            )
             call["bytes"] = len(source.data)
-            key = cache_key(source.data, filename=request.filename, **_option_key(options))
+            key = await anyio.to_thread.run_sync(
+                partial(cache_key, source.data, filename=request.filename, **_option_key(options))
+            )
         else:
             key = cache_key(request.url or "", **_option_key(options))
         cached = await self.cache.get(key)
