@@ -100,3 +100,12 @@ def test_a_page_of_links_without_prose_keeps_its_links() -> None:
     cards = "".join(f"<li><a href='/r{i}'>Recipe number {i} with tomatoes</a></li>" for i in range(20))
     markdown = convert(page(body=f"<div><h1>Recipes</h1><ul>{cards}</ul><p>Short intro to recipes.</p></div>"))
     assert "Recipe number 19" in markdown
+
+
+def test_a_grid_of_product_cards_outscores_the_seo_paragraph_beside_it() -> None:
+    tile = "<div class='tile'><a href='/e{0}'>Silver earring model {0} in sterling silver</a><span>$490</span></div>"
+    grid = "".join(tile.format(i) for i in range(24))
+    seo = f"<div class='seo'><p>{ARTICLE}</p></div>"
+    markdown = convert(page(body=f"<div><div class='grid'>{grid}</div>{seo}</div>"))
+    assert "Silver earring model 23" in markdown
+    assert "The article explains" in markdown

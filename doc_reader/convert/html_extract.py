@@ -265,6 +265,13 @@ _SIBLING_SHARE = 0.2
 _CAPTION_MAX_WORDS = 30
 _CAPTION_LINK_SHARE = 0.5
 _Counts = dict[lxml.html.HtmlElement, int]
+# A grid of cards: this many same-tag, same-class siblings holding this share of their parent's
+# words, this many words a card on average; a card scores its words up to a cap.
+_GRID_MIN_CARDS = 3
+_GRID_MIN_SHARE = 0.6
+_CARD_MIN_WORDS = 5
+_CARD_MAX_POINTS = 10
+_GRID_LINK_SHARE = 0.5
 # The chosen block (with its kept siblings) must hold this share of the page's non-link words.
 _MIN_PROSE_SHARE = 0.5
 # Inside a landmark the page already said where its content is: trim less eagerly.
@@ -293,6 +300,8 @@ def densest_block(region: lxml.html.HtmlElement, share: float = _MIN_PROSE_SHARE
     if not scores:
         return None
     final = {el: score * (1 - links[el] / max(1, total[el])) for el, score in scores.items()}
+    for grid, points in _card_grids(total, links).items():
+        final[grid] = max(final.get(grid, 0.0), points)
     best = max(final, key=final.__getitem__)
     prose = total[region] - links[region]
     parent = best.getparent()
@@ -312,6 +321,37 @@ def densest_block(region: lxml.html.HtmlElement, share: float = _MIN_PROSE_SHARE
         if element not in kept and isinstance(element.tag, str):
             element.drop_tree()
     return parent
+
+
+def _card_grids(total: _Counts, links: _Counts) -> dict[lxml.html.HtmlElement, float]:
+    """Score per grid of repeated cards (product tiles, article teasers), scored as one unit.
+
+    A grid is an element with at least `_GRID_MIN_CARDS` children of the same tag and
+    class that hold most of its words, `_CARD_MIN_WORDS` words a card on average (menus
+    are lists of one- or two-word items), mostly as link text. The density score
+    discounts link text to nothing (cards of prose score already); as a unit each card
+    counts its words up to `_CARD_MAX_POINTS`, so a grid can outscore a paragraph beside it.
+    """
+    grids: dict[lxml.html.HtmlElement, float] = {}
+    for element, words in total.items():
+        if (
+            words < _CARD_MIN_WORDS * _GRID_MIN_CARDS
+            or len(element) < _GRID_MIN_CARDS
+            or links[element] < _GRID_LINK_SHARE * words
+        ):
+            continue
+        groups: dict[tuple[str, str], list[int]] = {}
+        for child in element:
+            if isinstance(child.tag, str):
+                groups.setdefault((child.tag, child.get("class", "")), []).append(total.get(child, 0))
+        cards = max(groups.values(), key=sum, default=[])
+        if (
+            len(cards) >= _GRID_MIN_CARDS
+            and sum(cards) >= _GRID_MIN_SHARE * words
+            and sum(cards) >= _CARD_MIN_WORDS * len(cards)
+        ):
+            grids[element] = float(sum(min(card, _CARD_MAX_POINTS) for card in cards))
+    return grids
 
 
 def _is_caption(element: lxml.html.HtmlElement, total: _Counts, links: _Counts) -> bool:
