@@ -9,7 +9,7 @@ from pathlib import Path
 import anyio
 
 from doc_reader import logs
-from doc_reader.settings import get_settings
+from doc_reader.settings import MAX_LENGTH_LIMIT, get_settings
 
 
 def _configure_logging(*, interactive: bool) -> None:
@@ -102,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     read_cmd.add_argument("target", help="an http(s) URL or a local file path")
     read_cmd.add_argument("--extract", choices=("main", "full"), default="main")
     read_cmd.add_argument("--pages", help='PDF pages, e.g. "1-3,7"')
-    read_cmd.add_argument("--max-length", type=int, default=1_000_000, help="characters to print (default: 1000000)")
+    read_cmd.add_argument(
+        "--max-length", type=int, default=MAX_LENGTH_LIMIT, help=f"characters to print (default: {MAX_LENGTH_LIMIT})"
+    )
     read_cmd.add_argument("--start-index", type=int, default=0)
     args = parser.parse_args(argv)
 

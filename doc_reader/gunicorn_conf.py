@@ -17,7 +17,8 @@ timeout = 60
 keepalive = 75  # longer than the Heroku router's idle timeout, so it never reuses a closed socket
 forwarded_allow_ips = "*"
 # JSON lines on stderr for gunicorn's, uvicorn's and doc-reader's loggers; the gate logs each request itself.
-logconfig_dict = gunicorn_logconfig(get_settings().log_level, get_settings().log_format)
+_settings = get_settings()
+logconfig_dict = gunicorn_logconfig(_settings.log_level, _settings.log_format)
 accesslog = None
 # No runtime control socket: it is not needed on a dyno, and parallel servers would share one path.
 control_socket_disable = True
@@ -27,4 +28,4 @@ def on_starting(server: Any) -> None:
     """Refuse to start on a public address without authentication."""
     for address in server.cfg.address:
         if isinstance(address, tuple):
-            ensure_safe_bind(str(address[0]), get_settings())
+            ensure_safe_bind(str(address[0]), _settings)

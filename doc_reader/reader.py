@@ -28,7 +28,7 @@ from doc_reader.errors import ConversionError, DocReaderError
 from doc_reader.limits import clip_input, clip_output
 from doc_reader.paging import Window, window
 from doc_reader.progress import CallProgress, ProgressFn
-from doc_reader.settings import Settings
+from doc_reader.settings import DEFAULT_MAX_LENGTH, MAX_LENGTH_LIMIT, Settings
 from doc_reader.sniff import describe
 
 if TYPE_CHECKING:  # the fetcher (httpx) is imported on the first read, not for tools/list: stdio cold start
@@ -36,8 +36,6 @@ if TYPE_CHECKING:  # the fetcher (httpx) is imported on the first read, not for 
     from doc_reader.source import Source
 
 log = logging.getLogger(__name__)
-
-MAX_LENGTH_LIMIT = 1_000_000
 
 
 class ReadRequest(BaseModel):
@@ -57,7 +55,10 @@ class ReadRequest(BaseModel):
     )
     pages: str | None = Field(default=None, description='PDF pages to read, 1-based, e.g. "1-3,7". Default: all.')
     max_length: int = Field(
-        default=40_000, ge=1000, le=MAX_LENGTH_LIMIT, description="Most characters of Markdown to return in this call."
+        default=DEFAULT_MAX_LENGTH,
+        ge=1000,
+        le=MAX_LENGTH_LIMIT,
+        description="Most characters of Markdown to return in this call.",
     )
     start_index: int = Field(
         default=0, ge=0, description="Character offset to start from: the previous call's next_start_index."

@@ -14,6 +14,8 @@ from pydantic import BeforeValidator, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MB = 1024 * 1024
+MAX_LENGTH_LIMIT = 1_000_000  # most characters one call may return
+DEFAULT_MAX_LENGTH = 40_000
 
 
 def _split_list(value: object) -> object:
@@ -73,7 +75,7 @@ class Settings(BaseSettings):
         default=5_000_000, gt=0, description="Characters of Markdown kept per document; the rest is cut with a note."
     )
     default_max_length: int = Field(
-        default=40_000, ge=1000, le=1_000_000, description="Characters returned per call by default."
+        default=DEFAULT_MAX_LENGTH, ge=1000, le=MAX_LENGTH_LIMIT, description="Characters returned per call by default."
     )
 
     # --- Cache ---
