@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint format bench clean conformance
+.PHONY: run test lint format bench train-html clean conformance
 
 $(BIN)/activate: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ test: lint  ## lint + the full offline test suite
 
 conformance: $(BIN)/activate  ## official MCP conformance suite + MCP Inspector CLI (needs the npm registry)
 	bash conformance/run.sh $(BIN)/python
+
+train-html: $(BIN)/.dev  ## retrain the HTML block classifier on the WCXB dev split, cross-validated
+	$(BIN)/python -m bench.train_html --render
 
 bench: $(BIN)/.dev  ## every benchmark; results and machines in bench/README.md
 	$(BIN)/python -m bench.html --compare

@@ -1,8 +1,9 @@
 """HTML -> Markdown: decode, parse, read metadata, clean, select the main content, render.
 
 The steps live in small modules: `html_clean` (parsing, hidden and non-text
-content), `html_metadata` (title and page facts), `html_extract` (main-content
-selection) and `html_markdown` (rendering).
+content), `html_metadata` (title and page facts), `html_classify` (main content:
+`html_blocks` cuts the page into blocks, `html_extract`'s rules and the
+`html_model` classifier choose among them) and `html_markdown` (rendering).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import re
 
 from doc_reader.charset import decode
 from doc_reader.convert.base import ConvertOptions, StreamInfo
+from doc_reader.convert.html_classify import Predict, select_main
 from doc_reader.convert.html_clean import base_url, clean, make_links_absolute, parse
-from doc_reader.convert.html_extract import select
+from doc_reader.convert.html_extract import body_of
 from doc_reader.convert.html_markdown import render
 from doc_reader.convert.html_metadata import read_metadata
 from doc_reader.document import Document
@@ -29,22 +31,27 @@ class HtmlConverter:
 
     def convert(self, data: bytes, info: StreamInfo, options: ConvertOptions) -> Document:
         """Convert an HTML page to a Document whose Markdown opens with the page title."""
-        options.deadline.check()
-        root, truncated = parse(decode(data, info.charset, html=True))
-        if root is None:
-            return Document(markdown="", kind="html", notes=["The page has no text."])
-        meta = read_metadata(root, info.url)
-        base = base_url(root, info.url)
-        clean(root, options.deadline)
-        options.deadline.check()
-        content = select(root, options.extract, meta.kinds)
-        make_links_absolute(content, base)
-        options.deadline.check()
-        markdown = with_title(render(content, images=options.images, deadline=options.deadline), meta.title)
-        notes = [] if markdown.strip() else ["The page has no visible text."]
-        if truncated:
-            notes.append("The page nests elements too deeply; only the text before that point was read.")
-        return Document(markdown=markdown, kind="html", title=meta.title, metadata=meta.metadata, notes=notes)
+        return html_document(data, info, options)
+
+
+def html_document(data: bytes, info: StreamInfo, options: ConvertOptions, predict: Predict | None = None) -> Document:
+    """The Document for an HTML page; `predict` replaces the shipped block classifier (for training)."""
+    options.deadline.check()
+    root, truncated = parse(decode(data, info.charset, html=True))
+    if root is None:
+        return Document(markdown="", kind="html", notes=["The page has no text."])
+    meta = read_metadata(root, info.url)
+    base = base_url(root, info.url)
+    clean(root, options.deadline)
+    options.deadline.check()
+    content = select_main(root, meta.kinds, options.deadline, predict) if options.extract == "main" else body_of(root)
+    make_links_absolute(content, base)
+    options.deadline.check()
+    markdown = with_title(render(content, images=options.images, deadline=options.deadline), meta.title)
+    notes = [] if markdown.strip() else ["The page has no visible text."]
+    if truncated:
+        notes.append("The page nests elements too deeply; only the text before that point was read.")
+    return Document(markdown=markdown, kind="html", title=meta.title, metadata=meta.metadata, notes=notes)
 
 
 def with_title(markdown: str, title: str | None) -> str:

@@ -95,8 +95,7 @@ def select(root: lxml.html.HtmlElement, extract: Extract, kinds: frozenset[str] 
     if extract == "full":
         return body
     remove_chrome(body)
-    drop_large_boilerplate(body, _CONSENT, min_share=0.0)
-    drop_large_boilerplate(body, _OVERLAY if kinds & _DISCUSSION_KINDS else _OVERLAY_OR_COMMENTS)
+    drop_overlays(body, kinds)
     landmark = _landmark(body)
     content = _narrow(body) if landmark is None else _narrow(landmark, _MIN_LANDMARK_PROSE_SHARE)
     prune(content)
@@ -116,6 +115,12 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
 def _holds_content(element: lxml.html.HtmlElement, total: int) -> bool:
     """True when a chrome element wraps the content anyway (unclosed tags in a menu swallow the page)."""
     return bool(element.xpath(_CONTENT_XPATH)) or _words(element) > _CHROME_MAX_SHARE * total
+
+
+def drop_overlays(body: lxml.html.HtmlElement, kinds: frozenset[str]) -> None:
+    """Remove consent dialogs, overlays and (except on discussion pages) comment threads, however large."""
+    drop_large_boilerplate(body, _CONSENT, min_share=0.0)
+    drop_large_boilerplate(body, _OVERLAY if kinds & _DISCUSSION_KINDS else _OVERLAY_OR_COMMENTS)
 
 
 def drop_large_boilerplate(

@@ -1,0 +1,105 @@
+"""`extract="main"`: keep the blocks a learned classifier calls main content.
+
+Consent dialogs, overlays and comment threads go first, whatever their size (as
+in the rules). The page is then cut into text blocks (`html_blocks`), each described by about a
+hundred numbers, one of them the verdict of the rule-based selector
+(`html_extract.select`); a tree ensemble (`html_model`, trained on the WCXB
+development pages by `bench/train_html.py`) scores every block, and the text of
+blocks below the threshold is removed. When the classifier keeps nothing of a
+page that has text, the rule-based selection is used instead, so no page with
+visible text comes back empty.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+import lxml.html
+import numpy as np
+
+from doc_reader.convert import html_model
+from doc_reader.convert.base import Deadline
+from doc_reader.convert.html_blocks import Page, features, keep_blocks, segment
+from doc_reader.convert.html_extract import body_of, drop_overlays, select
+
+# Blocks scoring at least this are kept (chosen on cross-validated development pages).
+THRESHOLD = 0.4
+_MARK = "data-doc-reader-block"
+# Kept blocks of at least this many words are kept once.
+_COPY_MIN_WORDS = 4
+Predict = Callable[[np.ndarray], np.ndarray]
+# Structure the rules keep stays even when the classifier doubts it: headings, code, captions.
+_STRUCTURE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "pre", "caption", "figcaption", "th", "dt"})
+
+
+def page_features(
+    root: lxml.html.HtmlElement, kinds: frozenset[str], deadline: Deadline | None = None
+) -> tuple[lxml.html.HtmlElement, Page, np.ndarray, set[lxml.html.HtmlElement]]:
+    """The body of a cleaned page, its blocks, their feature rows and the block elements the rules keep."""
+    deadline = deadline or Deadline(None)
+    body = body_of(root)
+    drop_overlays(body, kinds)
+    page = segment(body)
+    deadline.check()
+    selected = rule_selection(root, page, kinds)
+    deadline.check()
+    return body, page, features(page, body, kinds, selected), selected
+
+
+def select_main(
+    root: lxml.html.HtmlElement, kinds: frozenset[str], deadline: Deadline, predict: Predict | None = None
+) -> lxml.html.HtmlElement:
+    """The page's body with every block that is not main content emptied (`root` is changed in place).
+
+    `predict` replaces the shipped model (the training script passes cross-validated models).
+    """
+    body, page, rows, selected = page_features(root, kinds, deadline)
+    deadline.check()
+    if not page.blocks:
+        return body
+    rules = [block.element in selected for block in page.blocks]
+    probabilities = (predict or html_model.load().predict)(rows)
+    keep = [
+        bool(p >= THRESHOLD) or (rule and block.element.tag in _STRUCTURE)
+        for p, rule, block in zip(probabilities, rules, page.blocks, strict=True)
+    ]
+    if not any(keep):
+        keep = rules if any(rules) else [True] * len(keep)
+    keep_blocks(page, without_copies(page, keep), [block.element in selected for block, _ in page.pictures])
+    return body
+
+
+def without_copies(page: Page, keep: list[bool]) -> list[bool]:
+    """`keep` without the later copies of kept blocks whose text is already kept.
+
+    Responsive page builders ship the same article two or three times (one copy per
+    screen size, all but one hidden by a stylesheet we do not read); short repeated
+    labels ("Reply", "Add to cart") are left alone.
+    """
+    seen: set[str] = set()
+    result = []
+    for block, kept in zip(page.blocks, keep, strict=True):
+        if kept and block.words >= _COPY_MIN_WORDS:
+            text = block.text
+            kept = text not in seen
+            seen.add(text)
+        result.append(kept)
+    return result
+
+
+def rule_selection(root: lxml.html.HtmlElement, page: Page, kinds: frozenset[str]) -> set[lxml.html.HtmlElement]:
+    """The block elements of `page` (with words or pictures) that the rule-based selector keeps.
+
+    The selector removes what it rejects, so it runs on a copy of `root` whose blocks carry
+    their index in an attribute.
+    """
+    elements = [block.element for block in page.blocks] + [block.element for block, _ in page.pictures]
+    for index, element in enumerate(elements):
+        element.set(_MARK, str(index))
+    duplicate = copy.deepcopy(root)
+    for element in elements:
+        del element.attrib[_MARK]
+    content = select(duplicate, "main", kinds)
+    marked = content.xpath(f"descendant-or-self::*[@{_MARK}]/@{_MARK}")
+    return {elements[int(index)] for index in marked}

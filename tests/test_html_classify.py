@@ -1,0 +1,129 @@
+"""The learned main-content stage: blocks, features, the tree evaluator and what is kept."""
+
+from __future__ import annotations
+
+import lxml.html
+import numpy as np
+import pytest
+
+from doc_reader.convert import html_model
+from doc_reader.convert.base import ConvertOptions, Deadline, StreamInfo
+from doc_reader.convert.html import html_document
+from doc_reader.convert.html_blocks import FEATURE_COUNT, features, keep_blocks, segment
+from doc_reader.convert.html_classify import Predict, select_main, without_copies
+
+
+def body(html: str) -> lxml.html.HtmlElement:
+    return lxml.html.document_fromstring(html).find("body")
+
+
+def markdown(html: str, predict: Predict | None = None) -> str:
+    info = StreamInfo(kind="html", url="https://example.com/a/page.html")
+    return html_document(html.encode(), info, ConvertOptions(), predict).markdown
+
+
+def test_every_piece_of_text_belongs_to_one_block() -> None:
+    page = segment(body("<div>intro <p>para <a href='/x'>the link</a> text</p> tail <span>more</span></div>"))
+    assert [(b.element.tag, b.text, b.words, b.link_words) for b in page.blocks] == [
+        ("div", "intro tail more", 3, 0),
+        ("p", "para the link text", 4, 2),
+    ]
+
+
+def test_headings_and_code_are_one_block_whatever_is_inside() -> None:
+    page = segment(body("<h2><div>Part</div> one</h2><pre><div>a = 1</div>\nb = 2</pre>"))
+    assert [(b.element.tag, b.text) for b in page.blocks] == [("h2", "Part one"), ("pre", "a = 1 b = 2")]
+
+
+def test_features_have_the_shape_the_shipped_model_reads() -> None:
+    root = body("<nav><a href='/'>Home</a></nav><main><h1>Title</h1><p>Some text, here.</p></main>")
+    page = segment(root)
+    rows = features(page, root, frozenset({"article"}), {page.blocks[1].element})
+    assert rows.shape == (3, FEATURE_COUNT) == (3, html_model.load().features)
+    assert rows.dtype == np.float32
+
+
+def test_tree_evaluator_walks_splits_and_sums_leaves() -> None:
+    # Tree 1: x0 <= 0.5 ? -1.0 : (x1 <= 2 ? 0.5 : 2.0). Tree 2: a single leaf, 0.25.
+    model = html_model.TreeEnsemble(
+        {
+            "features": 2,
+            "depth": 2,
+            "feature": [[0, 0, 1, 0, 0], [0, 0, 0, 0, 0]],
+            "threshold": [[0.5, 1e308, 2.0, 1e308, 1e308], [1e308] * 5],
+            "left": [[1, 1, 3, 3, 4], [0, 1, 2, 3, 4]],
+            "right": [[2, 1, 4, 3, 4], [0, 1, 2, 3, 4]],
+            "value": [[0.0, -1.0, 0.0, 0.5, 2.0], [0.25, 0, 0, 0, 0]],
+        }
+    )
+    rows = np.array([[0.0, 9.0], [1.0, 1.0], [1.0, 3.0]], dtype=np.float32)
+    expected = 1 / (1 + np.exp(-np.array([-0.75, 0.75, 2.25])))
+    assert np.allclose(model.predict(rows), expected)
+    with pytest.raises(ValueError, match="reads 2 features"):
+        model.predict(np.zeros((1, 3), dtype=np.float32))
+
+
+def test_dropped_block_keeps_the_kept_blocks_inside_it() -> None:
+    root = body("<div>Menu Shop Blog <p>The article text.</p> Footer links</div>")
+    page = segment(root)
+    keep_blocks(page, [False, True], [])
+    assert " ".join(root.text_content().split()) == "The article text."
+
+
+def test_table_row_stays_whole_when_one_cell_is_kept() -> None:
+    root = body("<table><tr><th>Weight</th><td>5 kg</td></tr><tr><td>Ad</td><td>Buy now</td></tr></table>")
+    page = segment(root)
+    keep_blocks(page, [False, True, False, False], [])
+    assert [" ".join(tr.text_content().split()) for tr in root.iter("tr")] == ["Weight5 kg"]
+
+
+def test_pictures_stay_inside_the_content_and_go_with_the_banner() -> None:
+    html = (
+        "<header><img src='logo.png' alt='Logo'></header><nav><a href='/'>Home page</a></nav>"
+        "<p>First paragraph.</p><figure><img src='chart.png' alt='Chart'></figure><p>Second paragraph.</p>"
+    )
+    root = body(html)
+    page = segment(root)
+    keep_blocks(page, [False, True, True], [False, False])
+    assert [img.get("src") for img in root.iter("img")] == ["chart.png"]
+
+
+def test_later_copies_of_long_blocks_are_dropped_short_labels_are_not() -> None:
+    root = body("<p>The same long paragraph here.</p><p>Reply</p><p>The same long paragraph here.</p><p>Reply</p>")
+    page = segment(root)
+    assert without_copies(page, [True] * 4) == [True, True, False, True]
+
+
+def test_rules_take_over_when_the_classifier_keeps_nothing() -> None:
+    html = "<nav><a href='/'>Home</a> <a href='/b'>Blog</a></nav><main><p>Only this paragraph is content.</p></main>"
+    output = markdown(html, lambda rows: np.zeros(len(rows)))
+    assert "Only this paragraph is content." in output
+    assert "Blog" not in output
+
+
+def test_headings_and_code_the_rules_keep_survive_a_doubting_classifier() -> None:
+    html = "<main><h2>Install</h2><pre><code>pip install doc-reader</code></pre><p>Then run it, please.</p></main>"
+    output = markdown(html, lambda rows: np.where(rows[:, 0] > np.log1p(3), 1.0, 0.0))
+    assert output == "## Install\n\n```\npip install doc-reader\n```\n\nThen run it, please.\n"
+
+
+def test_shipped_model_drops_navigation_and_keeps_the_article() -> None:
+    html = (
+        "<header><a href='/'>Acme News</a> <a href='/world'>World</a> <a href='/sport'>Sport</a></header>"
+        "<article><h1>Rivers rise after storm</h1><p>Heavy rain overnight raised the river by two metres, "
+        "and the town council opened its flood barriers at dawn.</p><p>Residents near the bridge were told "
+        "to move cars to higher ground, while schools stayed open as usual.</p></article>"
+        "<footer><a href='/privacy'>Privacy policy</a> <a href='/terms'>Terms of use</a> © 2026 Acme</footer>"
+    )
+    output = markdown(html)
+    assert output.startswith("# Rivers rise after storm\n\nHeavy rain overnight")
+    assert "schools stayed open as usual." in output
+    for chrome in ("World", "Sport", "Privacy", "© 2026"):
+        assert chrome not in output
+
+
+def test_a_past_deadline_stops_block_selection() -> None:
+    root = lxml.html.document_fromstring("<p>text</p>")
+    deadline = Deadline(0)
+    with pytest.raises(Exception, match="took too long"):
+        select_main(root, frozenset(), deadline)
