@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from multiprocessing import Pool
 from typing import Any
+from urllib.parse import urlsplit
 
 import lightgbm as lgb
 import numpy as np
@@ -59,6 +60,8 @@ PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 ROUNDS = 150
+# Every value goes left at a leaf (JSON has no infinity).
+_LEAF_THRESHOLD = 1e308
 
 
 @dataclass
@@ -97,8 +100,7 @@ def block_labels(texts: list[str], reference: str) -> np.ndarray:
 def build(page: Page) -> PageBlocks:
     """Features and labels of one dev page."""
     root, _ = parse(page.html)
-    host = page.url.split("/")[2] if page.url.count("/") >= 2 else page.id
-    domain = host.removeprefix("www.")
+    domain = (urlsplit(page.url).hostname or page.id).removeprefix("www.")
     empty = np.zeros((0, 0), dtype=np.float32)
     if root is None:
         return PageBlocks(page.id, page.type, domain, empty, np.zeros(0), np.zeros(0), np.zeros(0), 0)
@@ -159,9 +161,8 @@ def export(booster: lgb.Booster) -> dict[str, Any]:
     trees = [_flatten(info["tree_structure"]) for info in dump["tree_info"]]
     width = max(len(tree["feature"]) for tree in trees)
     model: dict[str, Any] = {"features": dump["max_feature_idx"] + 1, "depth": max(t["depth"] for t in trees)}
-    for key, pad in (("feature", 0), ("threshold", float("inf")), ("left", 0), ("right", 0), ("value", 0.0)):
+    for key, pad in (("feature", 0), ("threshold", _LEAF_THRESHOLD), ("left", 0), ("right", 0), ("value", 0.0)):
         model[key] = [tree[key] + [pad] * (width - len(tree[key])) for tree in trees]
-    model["threshold"] = [[v if v != float("inf") else 1e308 for v in row] for row in model["threshold"]]
     return model
 
 
@@ -176,7 +177,7 @@ def _flatten(root: dict[str, Any]) -> dict[str, Any]:
         depth = max(depth, level)
         if "leaf_value" in node:
             arrays["feature"].append(0)
-            arrays["threshold"].append(float("inf"))
+            arrays["threshold"].append(_LEAF_THRESHOLD)
             arrays["left"].append(index)
             arrays["right"].append(index)
             arrays["value"].append(node["leaf_value"])

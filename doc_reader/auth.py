@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from collections.abc import Mapping, Sequence
 
 
@@ -21,6 +22,16 @@ def matching_key(presented: str | None, keys: Sequence[str]) -> int | None:
         if hmac.compare_digest(candidate, key.encode()) and found is None:
             found = position
     return found
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and `localhost`."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:

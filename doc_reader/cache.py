@@ -189,9 +189,12 @@ class RedisCache:
         self._breaker.succeeded()
 
 
-def make_cache(settings: Settings) -> DocumentCache:
-    """The cache the settings ask for: Redis when REDIS_URL is set, else the in-process LRU."""
+def make_cache(settings: Settings, redis: Any = None) -> DocumentCache:
+    """The cache the settings ask for: Redis when REDIS_URL is set, else the in-process LRU.
+
+    `redis` is a client from `redis_client()` to share (the HTTP app's, also used for rate limits).
+    """
     if settings.redis_url and settings.cache_ttl > 0:
-        client = redis_client(settings.redis_url, settings.redis_timeout)
+        client = redis if redis is not None else redis_client(settings.redis_url, settings.redis_timeout)
         return RedisCache(client, settings.cache_ttl, max(settings.cache_max_bytes, 1))
     return MemoryCache(settings.cache_max_bytes, settings.cache_ttl)

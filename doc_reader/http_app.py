@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import re
@@ -16,9 +15,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from doc_reader import __version__, logs
-from doc_reader.auth import bearer_token, matching_key, presented_key
+from doc_reader.auth import bearer_token, is_loopback, matching_key, presented_key
+from doc_reader.cache import make_cache, redis_client
 from doc_reader.oauth import Denied, OAuthGate, make_oauth
 from doc_reader.ratelimit import RateLimiter, make_limiter, retry_after
+from doc_reader.reader import Reader
 from doc_reader.server import build_server
 from doc_reader.settings import Settings, get_settings
 
@@ -30,16 +31,6 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 class UnsafeBindError(SystemExit):
     """Raised at start-up when the server would listen on a public address with no authentication."""
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and `localhost`."""
-    if host.strip("[]").lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def ensure_safe_bind(host: str, settings: Settings) -> None:
@@ -151,7 +142,9 @@ class GateMiddleware:
 def create_app(settings: Settings | None = None) -> ASGIApp:
     """Build the HTTP app: stateless Streamable HTTP (so any worker or dyno can answer any request)."""
     settings = settings or get_settings()
-    server = build_server(settings)
+    # One Redis client (one connection pool) for the cache and the rate limiter.
+    redis = redis_client(settings.redis_url, settings.redis_timeout) if settings.redis_url else None
+    server = build_server(settings, Reader(settings, cache=make_cache(settings, redis)))
 
     @server.custom_route("/healthz", methods=["GET"], include_in_schema=False)
     async def healthz(_: Request) -> Response:
@@ -166,4 +159,4 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
     oauth = make_oauth(settings)
     if oauth is not None:
         app.router.routes.extend(oauth.routes())
-    return GateMiddleware(app, settings, oauth, make_limiter(settings))
+    return GateMiddleware(app, settings, oauth, make_limiter(settings, redis))

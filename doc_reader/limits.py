@@ -11,8 +11,8 @@ import re
 from doc_reader.charset import bom_encoding
 from doc_reader.convert.base import StreamInfo
 from doc_reader.document import Document
+from doc_reader.settings import MB
 
-MB = 1024 * 1024
 _INVISIBLE_START = re.compile(rb"<(?:(script|style)\b|!--)")
 # A cut looks back at most this far for a tag start or line end, so it does not split one.
 _LOOKBACK = 64 * 1024

@@ -10,7 +10,6 @@ equal to this server's resource URL (RFC 8707), and the required scopes.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from mcp.server.auth.settings import AuthSettings
 from pydantic import AnyHttpUrl
 from starlette.routing import Route
 
+from doc_reader.auth import is_loopback
 from doc_reader.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,18 +48,9 @@ def require_secure_url(url: str, what: str) -> str:
     host = (parts.hostname or "").lower()
     if parts.scheme == "https" and host:
         return url
-    if parts.scheme == "http" and _loopback(host):
+    if parts.scheme == "http" and is_loopback(host):
         return url
     raise OAuthConfigError(f"{what} must be an https URL (http is allowed for loopback only): {url!r}")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class JwksCache:
@@ -228,6 +219,16 @@ class OAuthGate:
         assert auth.resource_server_url is not None
         self.resource = str(auth.resource_server_url)
         self.metadata_url = str(build_resource_metadata_url(auth.resource_server_url))
+        self._routes = create_protected_resource_routes(
+            resource_url=AnyHttpUrl(self.resource),
+            authorization_servers=[auth.issuer_url],
+            scopes_supported=self.scopes or None,
+            resource_name="doc-reader",
+            resource_documentation=auth.service_documentation_url,
+        )
+        if self._routes[0].path != WELL_KNOWN:
+            self._routes.append(Route(WELL_KNOWN, self._routes[0].endpoint, methods=["GET", "OPTIONS"]))
+        self.paths = frozenset(route.path for route in self._routes)  # the metadata paths: no credentials needed
 
     async def check(self, token: str | None) -> AccessToken | Denied:
         """Verify a bearer token: its access info, or a 401 (missing/invalid) or 403 (scopes) refusal."""
@@ -251,22 +252,7 @@ class OAuthGate:
 
     def routes(self) -> list[Route]:
         """The protected resource metadata, at the RFC 9728 path for the resource and at the bare well-known path."""
-        resource = AnyHttpUrl(self.resource)
-        routes = create_protected_resource_routes(
-            resource_url=resource,
-            authorization_servers=[self.auth.issuer_url],
-            scopes_supported=self.scopes or None,
-            resource_name="doc-reader",
-            resource_documentation=self.auth.service_documentation_url,
-        )
-        if routes[0].path != WELL_KNOWN:
-            routes.append(Route(WELL_KNOWN, routes[0].endpoint, methods=["GET", "OPTIONS"]))
-        return routes
-
-    @property
-    def paths(self) -> frozenset[str]:
-        """The metadata paths, which need no credentials."""
-        return frozenset(route.path for route in self.routes())
+        return list(self._routes)
 
 
 def make_oauth(settings: Settings) -> OAuthGate | None:

@@ -108,12 +108,14 @@ def retry_after(wait: float) -> str:
     return str(max(1, math.ceil(wait)))
 
 
-def make_limiter(settings: Settings) -> RateLimiter | None:
-    """The limiter the settings ask for: None when DOC_READER_RATE_LIMIT is 0, Redis-backed with REDIS_URL."""
+def make_limiter(settings: Settings, redis: Any = None) -> RateLimiter | None:
+    """The limiter the settings ask for: None when DOC_READER_RATE_LIMIT is 0, Redis-backed with REDIS_URL.
+
+    `redis` is a client from `redis_client()` to share (the HTTP app's, also used for the cache).
+    """
     if settings.rate_limit <= 0:
         return None
     if settings.redis_url:
-        return RedisRateLimiter(
-            redis_client(settings.redis_url, settings.redis_timeout), settings.rate_limit, settings.rate_burst
-        )
+        client = redis if redis is not None else redis_client(settings.redis_url, settings.redis_timeout)
+        return RedisRateLimiter(client, settings.rate_limit, settings.rate_burst)
     return MemoryRateLimiter(settings.rate_limit, settings.rate_burst)

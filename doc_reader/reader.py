@@ -25,6 +25,7 @@ from doc_reader.convert import ConvertOptions, Deadline, convert_stream
 from doc_reader.convert.base import TOO_SLOW
 from doc_reader.document import Document, Kind
 from doc_reader.errors import ConversionError, DocReaderError
+from doc_reader.fetch.guard import Resolver, system_resolver
 from doc_reader.limits import clip_input, clip_output
 from doc_reader.paging import Window, window
 from doc_reader.progress import CallProgress, ProgressFn
@@ -32,7 +33,6 @@ from doc_reader.settings import DEFAULT_MAX_LENGTH, MAX_LENGTH_LIMIT, Settings
 from doc_reader.sniff import describe
 
 if TYPE_CHECKING:  # the fetcher (httpx) is imported on the first read, not for tools/list: stdio cold start
-    from doc_reader.fetch.guard import Resolver
     from doc_reader.source import Source
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class Reader:
     """Reads documents for callers, sharing settings, the cache and the resolver between calls."""
 
     def __init__(
-        self, settings: Settings, *, cache: DocumentCache | None = None, resolver: Resolver | None = None
+        self, settings: Settings, *, cache: DocumentCache | None = None, resolver: Resolver = system_resolver
     ) -> None:
         self.settings = settings
         self.cache = cache if cache is not None else make_cache(settings)
@@ -170,7 +170,7 @@ class Reader:
             return cached
         if source is None:
             source = await load_url(
-                request.url or "", self.settings, resolver=self._resolver(), progress=progress.downloaded
+                request.url or "", self.settings, resolver=self.resolver, progress=progress.downloaded
             )
             call["bytes"] = len(source.data)
         # The whole call stays within request_timeout: a slow download leaves less time to convert.
@@ -195,11 +195,6 @@ class Reader:
         except Exception:  # a converter bug met hostile input: a clear answer here, the traceback in the log
             log.exception("converting a %s failed", kind)
             raise ConversionError(f"This {kind} could not be converted; it may be malformed.") from None
-
-    def _resolver(self) -> Resolver:
-        from doc_reader.fetch.guard import system_resolver
-
-        return self.resolver or system_resolver
 
     async def _convert(
         self, source: Source, options: ConvertOptions, progress: CallProgress, seconds: float

@@ -5,11 +5,14 @@ from __future__ import annotations
 import binascii
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from doc_reader.errors import InputError
-from doc_reader.fetch.client import Progress, fetch
 from doc_reader.fetch.guard import Resolver, system_resolver
-from doc_reader.settings import Settings
+from doc_reader.settings import MB, Settings
+
+if TYPE_CHECKING:  # the fetch client (httpx) is imported by `load_url`: base64 reads never load it
+    from doc_reader.fetch.client import Progress
 
 _DATA_URL_PREFIX = re.compile(r"^data:[^,]*;base64,", re.I)
 _WHITESPACE = re.compile(r"\s+")
@@ -45,13 +48,15 @@ def decode_base64(text: str, max_bytes: int) -> bytes:
 
 
 def _too_large(max_bytes: int) -> str:
-    return f"content_base64 is larger than the {max_bytes / (1024 * 1024):g} MB limit; send a smaller file."
+    return f"content_base64 is larger than the {max_bytes / MB:g} MB limit; send a smaller file."
 
 
 async def load_url(
     url: str, settings: Settings, *, resolver: Resolver = system_resolver, progress: Progress | None = None
 ) -> Source:
     """Fetch `url` through the guard and return its bytes."""
+    from doc_reader.fetch.client import fetch
+
     fetched = await fetch(url, settings, resolver=resolver, progress=progress)
     return Source(fetched.data, fetched.content_type, None, url, fetched.final_url)
 

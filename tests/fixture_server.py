@@ -13,7 +13,8 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -117,14 +118,25 @@ class QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+@contextmanager
+def serving(httpd: ThreadingHTTPServer) -> Iterator[ThreadingHTTPServer]:
+    """Serve `httpd` from a daemon thread until the block ends, then shut it down and close its socket."""
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 class FixtureServer:
     """Start/stop wrapper; `url(path)` gives the loopback URL of a fixture or route."""
 
     def __init__(self) -> None:
         self.httpd = QuietServer(("127.0.0.1", 0), FixtureHandler)
-        self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._serving = serving(self.httpd)
 
     def url(self, path: str) -> str:
         """Absolute URL for `path` on this server."""
@@ -135,12 +147,11 @@ class FixtureServer:
         return FixtureHandler.hits["/" + path.lstrip("/").split("?", 1)[0]]
 
     def __enter__(self) -> FixtureServer:
-        self.thread.start()
+        self._serving.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self._serving.__exit__(None, None, None)
 
 
 # --- Routes for the security and bounds tests (tests/test_ssrf*.py, test_bounds*.py, test_bad_input*.py) ---

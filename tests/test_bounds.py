@@ -79,6 +79,7 @@ async def test_a_connection_that_is_never_accepted_is_cut_off_at_the_connect_tim
 
 def test_default_deadlines_fit_in_herokus_30_second_router_window() -> None:
     defaults = Settings()
+    assert defaults.request_timeout < 30
     assert defaults.fetch_timeout <= 20 and defaults.connect_timeout < defaults.fetch_timeout
     assert defaults.stall_timeout < defaults.fetch_timeout
 

@@ -11,6 +11,7 @@ from doc_reader.convert.base import ConvertOptions, Deadline, StreamInfo
 from doc_reader.convert.html import html_document
 from doc_reader.convert.html_blocks import FEATURE_COUNT, features, keep_blocks, segment
 from doc_reader.convert.html_classify import Predict, select_main, without_copies
+from doc_reader.errors import ConversionError
 
 
 def body(html: str) -> lxml.html.HtmlElement:
@@ -125,5 +126,5 @@ def test_shipped_model_drops_navigation_and_keeps_the_article() -> None:
 def test_a_past_deadline_stops_block_selection() -> None:
     root = lxml.html.document_fromstring("<p>text</p>")
     deadline = Deadline(0)
-    with pytest.raises(Exception, match="took too long"):
+    with pytest.raises(ConversionError, match="took too long"):
         select_main(root, frozenset(), deadline)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,11 +14,12 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from doc_reader.oauth import JwksCache, JwtVerifier, OAuthConfigError, make_oauth, token_scopes
 from doc_reader.settings import Settings
 from tests.conftest import WebProcess, call_http_tool
-from tests.fixture_server import FixtureHandler, FixtureServer, route
+from tests.fixture_server import FixtureHandler, FixtureServer, route, serving
 
 AUDIENCE = "https://doc-reader.example/mcp"
 SCOPE = "docs:read"
@@ -57,10 +57,8 @@ class Idp:
                 self.wfile.write(data)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
         self.issuer = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
         self.jwks_url = self.issuer + "jwks.json"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def add_key(self, kind: str = "rsa", publish: bool = True) -> str:
         """Make a key pair; publish its public half in the JWKS unless told not to. Returns its kid."""
@@ -97,16 +95,12 @@ class Idp:
         alg = alg or ("RS256" if isinstance(key, rsa.RSAPrivateKey) else "ES256")
         return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid})
 
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
 
 @pytest.fixture
 def idp() -> Iterator[Idp]:
     server = Idp()
-    yield server
-    server.close()
+    with serving(server.httpd):
+        yield server
 
 
 def _verifier(idp: Idp, **jwks: Any) -> JwtVerifier:
@@ -186,7 +180,7 @@ def test_hmac_with_the_public_key_is_rejected(idp: Idp) -> None:
     import hashlib
     import hmac
 
-    public_pem = json.dumps(idp.public_jwk(kid)).encode()
+    public_pem = idp.keys[kid].public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     signature = jwt.utils.base64url_encode(hmac.new(public_pem, f"{header}.{body}".encode(), hashlib.sha256).digest())
     assert _verify(_verifier(idp), f"{header}.{body}.{signature.decode()}") is None
 

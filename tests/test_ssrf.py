@@ -16,7 +16,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from threading import Thread
 from typing import Any, ClassVar
 
 import anyio
@@ -32,7 +31,7 @@ from doc_reader.fetch.guard import BLOCKED_MESSAGE, AddressGuard, AllowList, is_
 from doc_reader.reader import Reader
 from doc_reader.server import build_server
 from doc_reader.settings import Settings
-from tests.fixture_server import BLOBS
+from tests.fixture_server import BLOBS, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -100,24 +99,18 @@ class Listener:
 
         self.hits = hits
         self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     @property
     def total(self) -> int:
         return sum(self.hits.values())
 
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
 
 @pytest.fixture
 def target() -> Iterator[Listener]:
     listener = Listener()
-    yield listener
-    listener.close()
+    with serving(listener.httpd):
+        yield listener
 
 
 # --- The decision, address by address (no I/O) ---
@@ -454,8 +447,8 @@ def rebind_target(site) -> Iterator[Listener]:
         listener = Listener("127.0.0.2", site.port)
     except OSError:
         pytest.skip("127.0.0.2 is not bindable here")
-    yield listener
-    listener.close()
+    with serving(listener.httpd):
+        yield listener
 
 
 async def test_dns_rebinding_cannot_swap_the_checked_address(site, rebind_target: Listener, connections) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import ssl
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +17,7 @@ from cryptography.x509.oid import NameOID
 from doc_reader.errors import FetchError
 from doc_reader.fetch.client import fetch
 from doc_reader.settings import Settings
+from tests.fixture_server import serving
 
 pytestmark = pytest.mark.anyio
 
@@ -77,17 +77,12 @@ def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, st
             return
 
     class TlsServer(ThreadingHTTPServer):
-        daemon_threads = True
-
         def get_request(self):  # type: ignore[no-untyped-def]
             sock, address = super().get_request()
             return context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
 
-    httpd = TlsServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    yield httpd.server_address[1], ca.public_bytes(serialization.Encoding.PEM).decode(), seen
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(TlsServer(("127.0.0.1", 0), Handler)) as httpd:
+        yield httpd.server_address[1], ca.public_bytes(serialization.Encoding.PEM).decode(), seen
 
 
 @pytest.fixture

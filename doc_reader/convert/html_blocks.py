@@ -161,6 +161,7 @@ class Block:
 class Page:
     """A segmented page: its blocks in document order, and word counts of every element's subtree."""
 
+    region: lxml.html.HtmlElement
     blocks: list[Block]
     words: dict[lxml.html.HtmlElement, int]
     link_words: dict[lxml.html.HtmlElement, int]
@@ -227,7 +228,7 @@ def segment(region: lxml.html.HtmlElement) -> Page:
             worded.append(block)
         elif block.images:
             pictures.append((block, len(worded)))
-    return Page(worded, words, links, pictures)
+    return Page(region, worded, words, links, pictures)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -405,17 +406,15 @@ def keep_blocks(page: Page, keep: list[bool], pictures: list[bool]) -> None:
     ]
     for element in doomed:
         _strip(element)
-    _prune_empty(page.blocks[0].element.getroottree().getroot() if page.blocks else None)
+    _prune_empty(page.region)
 
 
 # Elements that mean something without text: line breaks, rules, pictures, table structure.
 _MEANINGFUL_EMPTY = frozenset({"br", "hr", "img", "td", "th", "pre"})
 
 
-def _prune_empty(root: lxml.html.HtmlElement | None) -> None:
+def _prune_empty(root: lxml.html.HtmlElement) -> None:
     """Remove the elements that hold no text and no picture (what emptied blocks leave behind)."""
-    if root is None:
-        return
     for element in reversed(list(root.iter())):
         parent = element.getparent()
         if parent is None or element.tag in _MEANINGFUL_EMPTY or (element.text and not element.text.isspace()):

@@ -113,21 +113,23 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
             small.append(element)
     for element in doomed:
         _remove(element)
-    total = _words(root)
-    for element in hidden:
-        # Server-rendered apps ship the whole page in a hidden wrapper that scripts reveal;
-        # that wrapper is the page, not a hidden aside (injections are a small part of a page).
-        if element.getparent() is not None and _words(element) <= _HIDDEN_MAX_SHARE * total:
-            _remove(element)
+    if hidden:
+        total = words(root)
+        for element in hidden:
+            # Server-rendered apps ship the whole page in a hidden wrapper that scripts reveal;
+            # that wrapper is the page, not a hidden aside (injections are a small part of a page).
+            if element.getparent() is not None and words(element) <= _HIDDEN_MAX_SHARE * total:
+                _remove(element)
     for element in small:
-        if element.getparent() is not None and _words(element) < _FORM_MIN_WORDS:
+        if element.getparent() is not None and words(element) < _FORM_MIN_WORDS:
             _remove(element)
         elif element.tag == "noscript":
             element.tag = "div"
     _flatten_deep(root, deadline)
 
 
-def _words(element: lxml.html.HtmlElement) -> int:
+def words(element: lxml.html.HtmlElement) -> int:
+    """The number of whitespace-separated words in the element's text."""
     return len(element.text_content().split())
 
 

@@ -17,6 +17,7 @@ import re
 import lxml.html
 
 from doc_reader.convert.base import Extract
+from doc_reader.convert.html_clean import words as _words
 
 # Landmarks that are never the main content.
 _CHROME_XPATH = (
@@ -203,10 +204,6 @@ def _landmark(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
         if _words(best) / total >= _MIN_SHARE:
             return best
     return None
-
-
-def _words(element: lxml.html.HtmlElement) -> int:
-    return len(element.text_content().split())
 
 
 def _common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement:

@@ -21,14 +21,16 @@ class TreeEnsemble:
     """Binary classifier: the sigmoid of the sum of the trees' leaf values."""
 
     def __init__(self, model: dict[str, list[list[float]] | int]) -> None:
-        self.feature = np.asarray(model["feature"], dtype=np.intp)
-        self.threshold = np.asarray(model["threshold"], dtype=np.float64)
-        self.left = np.asarray(model["left"], dtype=np.intp)
-        self.right = np.asarray(model["right"], dtype=np.intp)
-        self.value = np.asarray(model["value"], dtype=np.float64)
+        feature = np.asarray(model["feature"], dtype=np.intp)
+        trees, width = feature.shape
+        # Node arrays of all trees end to end; a tree's node i sits at tree * width + i.
+        self.feature = feature.ravel()
+        self.threshold = np.asarray(model["threshold"], dtype=np.float64).ravel()
+        self.left = np.asarray(model["left"], dtype=np.intp).ravel()
+        self.right = np.asarray(model["right"], dtype=np.intp).ravel()
+        self.value = np.asarray(model["value"], dtype=np.float64).ravel()
         self.depth = int(model["depth"])  # type: ignore[arg-type]
         self.features = int(model["features"])  # type: ignore[arg-type]
-        trees, width = self.feature.shape
         self._offset = (np.arange(trees) * width)[:, None]
 
     def predict(self, rows: np.ndarray) -> np.ndarray:
@@ -36,16 +38,12 @@ class TreeEnsemble:
         if rows.shape[1] != self.features:
             raise ValueError(f"the model reads {self.features} features, got {rows.shape[1]}")
         values = rows.astype(np.float64)
-        count = len(values)
-        node = np.zeros((len(self.feature), count), dtype=np.intp)
-        column = np.arange(count)[None, :]
-        feature, threshold = self.feature.ravel(), self.threshold.ravel()
-        left, right = self.left.ravel(), self.right.ravel()
+        column = np.arange(len(values))[None, :]
+        flat = np.broadcast_to(self._offset, (len(self._offset), len(values)))
         for _ in range(self.depth):
-            flat = node + self._offset
-            go_left = values[column, feature[flat]] <= threshold[flat]
-            node = np.where(go_left, left[flat], right[flat])
-        score = self.value.ravel()[node + self._offset].sum(axis=0)
+            go_left = values[column, self.feature[flat]] <= self.threshold[flat]
+            flat = np.where(go_left, self.left[flat], self.right[flat]) + self._offset
+        score = self.value[flat].sum(axis=0)
         return 1.0 / (1.0 + np.exp(-score))
 
 

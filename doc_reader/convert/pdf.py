@@ -21,7 +21,7 @@ import pypdfium2.raw as pdfium_c
 from doc_reader.convert.base import ConvertOptions, StreamInfo
 from doc_reader.convert.pdf_layout import HeadingRules, Line, Page, clean_text, page_markdown, remove_running_lines
 from doc_reader.convert.pdf_pages import format_pages, parse_pages
-from doc_reader.convert.pdf_tables import Grid, Rect, fill_text, find_grids, row_gaps, ruled_grids, spanned_grids
+from doc_reader.convert.pdf_tables import THIN, Grid, Rect, fill_text, find_grids, row_gaps, ruled_grids, spanned_grids
 from doc_reader.document import Document
 from doc_reader.errors import ConversionError
 
@@ -39,7 +39,6 @@ _BATCH = 10  # pages per progress report
 _MAX_OBJECTS = 2000  # page objects walked to find ruling lines
 _MAX_PATHS = 200
 _BOX_SEGMENTS = 5  # a rectangle path: move, three lines, close
-_THIN = 3.0  # points: a path thinner than this is a rule, not a box
 # A footnote marker: one or two digits or reference symbols glued to the end of a word (or to the
 # punctuation after it) and followed by a space, punctuation or the line end; or at the start of a
 # line (the footnote text). Only candidates: `_LineSampler` keeps those set above the baseline.
@@ -183,7 +182,7 @@ def _paths(page: pdfium.PdfPage) -> list[Rect]:
         if not pdfium_c.FPDFPageObj_GetBounds(obj, *corners):
             continue
         box = (left.value, bottom.value, right.value, top.value)
-        if min(box[2] - box[0], box[3] - box[1]) < _THIN or pdfium_c.FPDFPath_CountSegments(obj) > _BOX_SEGMENTS:
+        if min(box[2] - box[0], box[3] - box[1]) < THIN or pdfium_c.FPDFPath_CountSegments(obj) > _BOX_SEGMENTS:
             paths.append(box)  # a rule (a line, or a thin filled rectangle as LaTeX and Word draw them) or a drawing
         elif pdfium_c.FPDFPath_GetDrawMode(obj, *modes) and stroke.value:
             paths.extend(_sides(box))
@@ -280,8 +279,7 @@ class _LineSampler:
         pdfium_c.FPDFText_GetLooseCharBox(raw, last, self.box_ref)
         middle = (first + last) // 2
         size = self._size(middle)
-        if _MARKER.search(text):
-            text = self._mark_footnotes(text, first, size)
+        text = self._mark_footnotes(text, first, size)
         return Line(text, x0, box.right, top, box.bottom, size, self._bold(middle))
 
     def _size(self, index: int) -> float:
@@ -396,10 +394,9 @@ def _convert_pdfium(pdf: pdfium.PdfDocument, options: ConvertOptions) -> Documen
     read = _read_all(to_read, lambda index: _read_page_or_none(pdf, index), options, page_count)
     damaged = [index + 1 for index, page in zip(to_read, read, strict=True) if page is None]
     pages = [page or Page(index + 1, 0.0, []) for index, page in zip(to_read, read, strict=True)]
-    empty = {page.number for page in pages if not page.lines}
     remove_running_lines(pages)
     rules = HeadingRules(pages, _outline(pdf))
-    parts = [(page.number, "" if page.number in empty else page_markdown(page, rules)) for page in pages]
+    parts = [(page.number, page_markdown(page, rules)) for page in pages]
     return _document(parts, page_count, metadata, notes, damaged)
 
 

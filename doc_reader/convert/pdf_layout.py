@@ -78,12 +78,12 @@ def remove_running_lines(pages: list[Page]) -> None:
     """Drop lines near the top or bottom edge whose text (digits ignored) repeats on several pages."""
     if len(pages) < 2:
         return
-    keys = [{_running_key(line) for line in _edge_lines(page)} for page in pages]
-    counts = Counter(key for page_keys in keys for key in page_keys)
+    edge_keys = [{id(line): _running_key(line) for line in _edge_lines(page)} for page in pages]
+    counts = Counter(key for keys in edge_keys for key in set(keys.values()))
     threshold = max(2, len(pages) // 4)
     repeated = {key for key, count in counts.items() if count >= threshold}
-    for page in pages:
-        edge = {id(line) for line in _edge_lines(page) if _running_key(line) in repeated}
+    for page, keys in zip(pages, edge_keys, strict=True):
+        edge = {line_id for line_id, key in keys.items() if key in repeated}
         page.lines = [line for line in page.lines if id(line) not in edge]
 
 

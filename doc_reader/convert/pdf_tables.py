@@ -25,7 +25,7 @@ from typing import Protocol
 Rect = tuple[float, float, float, float]
 
 _SNAP = 2.0  # points: rule ends and positions closer than this are the same
-_THIN = 3.0  # a path thinner than this is a rule (a line, or a filled thin rectangle)
+THIN = 3.0  # points: a path thinner than this is a rule (a line, or a filled thin rectangle), not a box
 _MIN_RULE = 10.0  # shorter thin paths are glyph parts, underlines of a letter, tick marks
 
 
@@ -88,7 +88,7 @@ class Grid:
             return False
         if self.box is not None:
             return self.box[0] - _SNAP <= line.x0 and line.x1 <= self.box[2] + _SNAP
-        return sum(1 for cell in self.rows[0] if line.x0 < cell.x1 and cell.x0 < line.x1) >= 2
+        return sum(1 for cell in self.rows[0] if _overlaps(line, cell)) >= 2
 
     def usable(self) -> bool:
         """Columns are always read; a table only if it is regular.
@@ -197,7 +197,7 @@ def _continues(above: list[Cell], row: list[Cell]) -> bool:
     return all([other for other in above if _overlaps(cell, other)] == [above[index]] for index, cell in enumerate(row))
 
 
-def _overlaps(one: Cell, other: Cell) -> bool:
+def _overlaps(one: Box, other: Box) -> bool:
     return one.x0 < other.x1 and other.x0 < one.x1
 
 
@@ -232,9 +232,9 @@ def _rules(paths: Iterable[Rect]) -> tuple[list[Rect], list[Rect], list[Rect]]:
     horizontal, vertical, drawings = [], [], []
     for left, bottom, right, top in paths:
         width, height = right - left, top - bottom
-        if height <= _THIN and width >= _MIN_RULE:
+        if height <= THIN and width >= _MIN_RULE:
             horizontal.append((left, (bottom + top) / 2, right, (bottom + top) / 2))
-        elif width <= _THIN and height >= _MIN_RULE:
+        elif width <= THIN and height >= _MIN_RULE:
             vertical.append(((left + right) / 2, bottom, (left + right) / 2, top))
         else:
             drawings.append((left, bottom, right, top))

@@ -7,7 +7,7 @@ import logging
 import re
 import ssl
 import zlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -19,7 +19,7 @@ import httpx
 from doc_reader.errors import FetchError
 from doc_reader.fetch.backend import GuardedBackend
 from doc_reader.fetch.guard import AddressGuard, AllowList, Resolver, system_resolver
-from doc_reader.settings import Settings
+from doc_reader.settings import MB, Settings
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +78,14 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+@functools.lru_cache(maxsize=32)
+def _allow_list(entries: tuple[str, ...]) -> AllowList:
+    # Parsed once per distinct DOC_READER_ALLOW_HOSTS, not on every fetch (an AllowList is immutable).
+    return AllowList.parse(entries)
+
+
 def _client(settings: Settings, resolver: Resolver) -> httpx.AsyncClient:
-    guard = AddressGuard(AllowList.parse(settings.allow_hosts), settings.allow_private, resolver)
+    guard = AddressGuard(_allow_list(tuple(settings.allow_hosts)), settings.allow_private, resolver)
     transport = httpx.AsyncHTTPTransport(verify=_tls(), retries=0)
     # httpx has no public hook for the network backend; the pool's attribute is the seam httpcore offers.
     transport._pool._network_backend = GuardedBackend(guard)
@@ -151,24 +157,26 @@ def _next_hop(current: str, location: str) -> str:
 async def _read_capped(response: httpx.Response, cap: int, progress: Progress | None) -> bytes:
     declared = response.headers.get("content-length")
     total = int(declared) if declared and declared.isdigit() else None
-    too_large = FetchError(f"The document is larger than the {cap / (1024 * 1024):g} MB download limit.")
+    too_large = FetchError(f"The document is larger than the {cap / MB:g} MB download limit.")
     if total is not None and total > cap:
         raise too_large
     inflater = _inflater(response.headers.get("content-encoding"))
     body = bytearray()
+
+    def append(pieces: Iterable[bytes]) -> None:
+        for piece in pieces:
+            body.extend(piece)
+            if len(body) > cap:
+                raise too_large
+
     # Raw bytes, decompressed here a bounded piece at a time: the cap counts decompressed bytes,
     # and a gzip bomb never expands much past it in memory (httpx would inflate a whole chunk at once).
     async for raw in response.aiter_raw(_CHUNK):
-        for piece in inflater.feed(raw) if inflater else (raw,):
-            body += piece
-            if len(body) > cap:
-                raise too_large
+        append(inflater.feed(raw) if inflater else (raw,))
         if progress is not None:
             await progress(len(body), total)
-    for piece in inflater.feed(b"") if inflater else ():
-        body += piece
-        if len(body) > cap:
-            raise too_large
+    if inflater:
+        append(inflater.feed(b""))
     return bytes(body)
 
 
