@@ -90,6 +90,11 @@ def test_xml_declaration_and_control_characters_are_tolerated() -> None:
     assert convert(page) == "ok text\n"
 
 
+def test_attribute_names_lxml_cannot_address_are_tolerated() -> None:
+    page = b'<html><body><p {x}y="1" class="intro">Hello <a href="/x" data-x="\x01">there</a>.</p></body></html>'
+    assert convert(page, extract="full") == "Hello [there](https://example.com/x).\n"
+
+
 def test_fifty_thousand_nested_divs_neither_recurse_nor_hang() -> None:
     page = b"<html><body><p>before</p>" + b"<div>" * 50_000 + b"deep" + b"</div>" * 50_000 + b"</body></html>"
     start = time.monotonic()

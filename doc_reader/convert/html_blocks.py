@@ -90,7 +90,10 @@ _NAME_GROUPS = (
     r"title|headline|heading|name|caption",
     r"hidden|sr-only|visually-?hidden|screen-?reader|offscreen|collapse|dropdown|tooltip",
 )
-_NAMES = re.compile("|".join(f"(?:^|[^a-z])(?P<g{bit}>{group})" for bit, group in enumerate(_NAME_GROUPS)))
+# One shared prefix before the alternation: the regex engine tests it once per position, not once per group.
+_NAMES = re.compile(
+    "(?:^|[^a-z])(?:" + "|".join(f"(?P<g{bit}>{group})" for bit, group in enumerate(_NAME_GROUPS)) + ")"
+)
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 # Landmark bits follow the name bits.
 _LANDMARKS = (
@@ -116,11 +119,16 @@ _CLAUSE = re.compile(r"[.,;:!?。，、]")
 _SENTENCE_END = re.compile(r"[.!?。)\"”']\s*$")
 _DIGIT = re.compile(r"\d")
 _PRICE = re.compile(r"[$€£¥₹]\s?\d|\d[\d.,]*\s?(?:€|eur|usd|gbp|chf|kr|zł)\b", re.IGNORECASE)
+_BOILERPLATE_PHRASES = (
+    *("cookie", "privacy", "sign (?:in|up)", "log ?in", "subscribe", "newsletter", "add to (?:cart|bag|basket|wish)"),
+    *("share", "follow us", "all rights reserved", "copyright", "©", "terms (?:of|and)", "skip to", "back to top"),
+    *("read more", "learn more", "see (?:all|more)", "view (?:all|more)", "load more", "show more", "click here"),
+    "javascript",
+)
+# Matched against lower-cased text; the lookahead on the phrases' first letters lets the regex
+# engine skip most positions at once (an IGNORECASE alternation tries every phrase everywhere).
 _BOILERPLATE_PHRASE = re.compile(
-    r"cookie|privacy|sign (?:in|up)|log ?in|subscribe|newsletter|add to (?:cart|bag|basket|wish)|share|follow us"
-    r"|all rights reserved|copyright|©|terms (?:of|and)|skip to|back to top|read more|learn more|see (?:all|more)"
-    r"|view (?:all|more)|load more|show more|click here|javascript",
-    re.IGNORECASE,
+    "(?=[" + "".join(sorted({p[0] for p in _BOILERPLATE_PHRASES})) + "])(?:" + "|".join(_BOILERPLATE_PHRASES) + ")"
 )
 _BOILERPLATE_HEADING = re.compile(
     r"^\W*(?:related\b|similar\b|recommended\b|you (?:may|might) (?:also )?(?:like|enjoy|be interested)"
@@ -255,7 +263,7 @@ def _mask(element: lxml.html.HtmlElement) -> int:
     return mask
 
 
-def _text_features(block: Block, text: str) -> list[float]:
+def _text_features(block: Block, text: str, lowered: str) -> list[float]:
     words = max(1, block.words)
     tokens = text.split()
     return [
@@ -267,7 +275,7 @@ def _text_features(block: Block, text: str) -> list[float]:
         len(_DIGIT.findall(text)) / max(1, len(text)),
         sum(t[:1].isupper() for t in tokens) / words,
         float(bool(_PRICE.search(text))),
-        min(3.0, len(_BOILERPLATE_PHRASE.findall(text))),
+        min(3.0, len(_BOILERPLATE_PHRASE.findall(lowered))),
     ]
 
 
@@ -296,7 +304,7 @@ def features(
     texts = [b.text for b in blocks]
     lowered = [t.lower() for t in texts]
     repeats = Counter(lowered)
-    own = np.array([_text_features(b, t) for b, t in zip(blocks, texts, strict=True)], dtype=np.float64)
+    own = np.array([_text_features(*row) for row in zip(blocks, texts, lowered, strict=True)], dtype=np.float64)
     own = own.reshape(n, _TEXT_FEATURES)
     pad = np.zeros((1, _NEIGHBOUR_FEATURES))
     neighbours = own[:, :_NEIGHBOUR_FEATURES]

@@ -21,7 +21,7 @@ import numpy as np
 from doc_reader.convert import html_model
 from doc_reader.convert.base import Deadline
 from doc_reader.convert.html_blocks import Page, features, keep_blocks, segment
-from doc_reader.convert.html_extract import body_of, drop_overlays, select
+from doc_reader.convert.html_extract import body_of, drop_overlays, remove_chrome, select_without_chrome
 
 # Blocks scoring at least this are kept (chosen on cross-validated development pages).
 THRESHOLD = 0.4
@@ -42,7 +42,7 @@ def page_features(
     drop_overlays(body, kinds)
     page = segment(body)
     deadline.check()
-    selected = rule_selection(root, page, kinds)
+    selected = rule_selection(root, page)
     deadline.check()
     return body, page, features(page, body, kinds, selected), selected
 
@@ -88,11 +88,11 @@ def without_copies(page: Page, keep: list[bool]) -> list[bool]:
     return result
 
 
-def rule_selection(root: lxml.html.HtmlElement, page: Page, kinds: frozenset[str]) -> set[lxml.html.HtmlElement]:
+def rule_selection(root: lxml.html.HtmlElement, page: Page) -> set[lxml.html.HtmlElement]:
     """The block elements of `page` (with words or pictures) that the rule-based selector keeps.
 
     The selector removes what it rejects, so it runs on a copy of `root` whose blocks carry
-    their index in an attribute.
+    their index in an attribute. Overlays and comment threads are already gone from `root`.
     """
     elements = [block.element for block in page.blocks] + [block.element for block, _ in page.pictures]
     for index, element in enumerate(elements):
@@ -100,6 +100,8 @@ def rule_selection(root: lxml.html.HtmlElement, page: Page, kinds: frozenset[str
     duplicate = copy.deepcopy(root)
     for element in elements:
         del element.attrib[_MARK]
-    content = select(duplicate, "main", kinds)
+    body = body_of(duplicate)
+    remove_chrome(body)
+    content = select_without_chrome(body)
     marked = content.xpath(f"descendant-or-self::*[@{_MARK}]/@{_MARK}")
     return {elements[int(index)] for index in marked}

@@ -13,8 +13,10 @@ products", "Customer reviews").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import lxml.html
+from lxml import etree
 
 from doc_reader.convert.base import Extract
 from doc_reader.convert.html_clean import words as _words
@@ -26,7 +28,8 @@ _CHROME_XPATH = (
 )
 # <header>/<footer> are page chrome only when not inside sectioning content (HTML spec: banner/contentinfo).
 _PAGE_HEADER_FOOTER = "//*[self::header or self::footer][not(ancestor::article or ancestor::main or ancestor::section)]"
-_CONTENT_XPATH = ".//main | .//article | .//*[@role='main'] | .//h1"
+_CHROME = etree.XPath(f"{_CHROME_XPATH} | {_PAGE_HEADER_FOOTER}")
+_CONTENT = etree.XPath(".//main | .//article | .//*[@role='main'] | .//h1")
 # Chrome never holds more than this share of a page's words.
 _CHROME_MAX_SHARE = 0.5
 # Class/id words of blocks that are never main content.
@@ -39,13 +42,22 @@ _BOILERPLATE = re.compile(
 )
 # Blocks that are never the page, whatever their size: overlays that scripts open, and comment
 # threads under an article (on discussion pages the comments are the content).
-_OVERLAY = re.compile(r"(?:^|[\s_-])(?:modal|popup|drawer|off-?canvas|cookies?|consent)(?:$|[\s_-])")
+_OVERLAY_WORDS = r"modal|popup|drawer|off-?canvas|cookies?|consent"
+_COMMENT_WORDS = r"comments?|comment-?list|disqus|respond"
+
+
+def _class_words(words: str) -> re.Pattern[str]:
+    """A regex for any of `words` as a whole word of a lower-cased class/id string."""
+    return re.compile(rf"(?:^|[\s_-])(?:{words})(?:$|[\s_-])")
+
+
+_OVERLAY = _class_words(_OVERLAY_WORDS)
 # Consent dialogs (cookie banners) are never content, however much legal text they hold.
-_CONSENT = re.compile(r"(?:^|[\s_-])consent(?:$|[\s_-])")
-_COMMENTS = re.compile(r"(?:^|[\s_-])(?:comments?|comment-?list|disqus|respond)(?:$|[\s_-])")
-_OVERLAY_OR_COMMENTS = re.compile(f"{_OVERLAY.pattern}|{_COMMENTS.pattern}")
+_CONSENT = _class_words("consent")
+_OVERLAY_OR_COMMENTS = _class_words(f"{_OVERLAY_WORDS}|{_COMMENT_WORDS}")
 _DISCUSSION_KINDS = frozenset({"discussionforumposting", "qapage", "socialmediaposting"})
-_NOT_BOILERPLATE_XPATH = "self::main | self::article | .//main | .//article | .//h1"
+_NAMED = etree.XPath(".//*[@class or @id]")
+_NOT_BOILERPLATE = etree.XPath("self::main | self::article | .//main | .//article | .//h1")
 # What must be left of the content after dropping a large overlay or comment thread.
 _MIN_REST_SHARE = 0.3
 _MIN_REST_WORDS = 50
@@ -97,6 +109,11 @@ def select(root: lxml.html.HtmlElement, extract: Extract, kinds: frozenset[str] 
         return body
     remove_chrome(body)
     drop_overlays(body, kinds)
+    return select_without_chrome(body)
+
+
+def select_without_chrome(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The main content of a body whose chrome, overlays and comment threads are gone."""
     landmark = _landmark(body)
     content = _narrow(body) if landmark is None else _narrow(landmark, _MIN_LANDMARK_PROSE_SHARE)
     prune(content)
@@ -106,8 +123,9 @@ def select(root: lxml.html.HtmlElement, extract: Extract, kinds: frozenset[str] 
 
 def remove_chrome(body: lxml.html.HtmlElement) -> None:
     """Remove navigation, banner, page footer and sidebar regions from `body` in place."""
-    total = _words(body) or 1
-    for element in body.xpath(_CHROME_XPATH + " | " + _PAGE_HEADER_FOOTER):
+    chrome = _CHROME(body)
+    total = (_words(body) or 1) if chrome else 1
+    for element in chrome:
         if element.getparent() is None or element is body or _holds_content(element, total):
             continue
         element.drop_tree()
@@ -115,29 +133,34 @@ def remove_chrome(body: lxml.html.HtmlElement) -> None:
 
 def _holds_content(element: lxml.html.HtmlElement, total: int) -> bool:
     """True when a chrome element wraps the content anyway (unclosed tags in a menu swallow the page)."""
-    return bool(element.xpath(_CONTENT_XPATH)) or _words(element) > _CHROME_MAX_SHARE * total
+    return bool(_CONTENT(element)) or _words(element) > _CHROME_MAX_SHARE * total
 
 
 def drop_overlays(body: lxml.html.HtmlElement, kinds: frozenset[str]) -> None:
     """Remove consent dialogs, overlays and (except on discussion pages) comment threads, however large."""
-    drop_large_boilerplate(body, _CONSENT, min_share=0.0)
-    drop_large_boilerplate(body, _OVERLAY if kinds & _DISCUSSION_KINDS else _OVERLAY_OR_COMMENTS)
+    names = _OVERLAY if kinds & _DISCUSSION_KINDS else _OVERLAY_OR_COMMENTS
+    # One walk finds both passes' candidates: every consent block is also an overlay.
+    candidates = [element for element in _NAMED(body) if names.search(_names(element))]
+    _drop_large(body, [element for element in candidates if _CONSENT.search(_names(element))], min_share=0.0)
+    _drop_large(body, [element for element in candidates if body in element.iterancestors()])
 
 
-def drop_large_boilerplate(
-    content: lxml.html.HtmlElement, names: re.Pattern[str], min_share: float = _MIN_REST_SHARE
+def _drop_large(
+    content: lxml.html.HtmlElement, candidates: list[lxml.html.HtmlElement], min_share: float = _MIN_REST_SHARE
 ) -> None:
-    """Remove blocks whose class/id matches `names`, however large, if enough of the content is left.
+    """Remove `candidates` (blocks named as boilerplate, in document order), however large, if enough is left.
 
     Enough is `min_share` of the content's words and at least `_MIN_REST_WORDS` words.
     """
+    if not candidates:
+        return
     total = _words(content)
     matched: list[lxml.html.HtmlElement] = []
-    for element in content.iterdescendants():
+    for element in candidates:
         # A matching block is dropped or kept whole: the parts of a thread too big to drop stay.
-        if not isinstance(element.tag, str) or (matched and matched[-1] in element.iterancestors()):
+        if matched and matched[-1] in element.iterancestors():
             continue
-        if names.search(_names(element)) and not element.xpath(_NOT_BOILERPLATE_XPATH):
+        if not _NOT_BOILERPLATE(element):
             matched.append(element)
     for element in matched:
         rest = total - _words(element)
@@ -154,23 +177,33 @@ def prune(content: lxml.html.HtmlElement) -> None:
     """
     total = _words(content) or 1
     prose = _link_words(content) / total < _PROSE_LINK_DENSITY
-    doomed: list[lxml.html.HtmlElement] = []
-    for element in content.iterdescendants():
-        # Document order: an element inside the last removed block goes with it.
-        if not isinstance(element.tag, str) or (doomed and doomed[-1] in element.iterancestors()):
-            continue
+
+    def doomed_block(element: lxml.html.HtmlElement) -> bool:
         words = _words(element)
         if words > _BLOCK_MAX_SHARE * total:
-            continue
-        if _BOILERPLATE.search(_names(element)) or (
-            prose and element.tag in _LIST_TAGS and _is_link_list(element, words)
-        ):
-            doomed.append(element)
+            return False
+        named = bool(_BOILERPLATE.search(_names(element)))
+        return named or (prose and element.tag in _LIST_TAGS and _is_link_list(element, words))
+
+    doomed = _outermost(content, doomed_block)
     # Many small removals that add up to most of the page mean the names lied (page builders
     # call every block a "widget"): then keep everything.
     if sum(_words(element) for element in doomed) <= _BLOCK_MAX_SHARE * total:
         for element in doomed:
             element.drop_tree()
+
+
+def _outermost(
+    content: lxml.html.HtmlElement, test: Callable[[lxml.html.HtmlElement], bool]
+) -> list[lxml.html.HtmlElement]:
+    """The descendants of `content` that pass `test`, in document order, none inside another."""
+    found: list[lxml.html.HtmlElement] = []
+    walker = etree.iterwalk(content, events=("start",))
+    for _, element in walker:
+        if element is not content and isinstance(element.tag, str) and test(element):
+            found.append(element)
+            walker.skip_subtree()
+    return found
 
 
 def _names(element: lxml.html.HtmlElement) -> str:

@@ -10,6 +10,7 @@ output.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -29,14 +30,18 @@ _INNER_SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 # Tables whose cells hold these are page layout, not data.
 _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
+# Attributes the renderer reads: links, images, list starts, cell spans, MathML sources, code languages.
+_READ_ATTRIBUTES = frozenset({"href", "src", "alt", "start", "colspan", "encoding", "alttext"})
+_CODE_ATTRIBUTES = _READ_ATTRIBUTES | {"class", "data-lang"}
 _LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::blockquote]"
 
 
 def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline) -> str:
     """Markdown for `element` (already cleaned and with absolute links), checking `deadline` as it goes."""
     _unwrap_layout_tables(element)
+    _drop_unread_attributes(element)
     html = lxml.html.tostring(element, encoding="unicode")
-    soup = BeautifulSoup(html, "lxml")
+    soup = BeautifulSoup(html, "lxml", element_classes={Tag: _Tag})
     deadline.check()
     markdown = _Converter(images=images, deadline=deadline).convert_soup(soup)
     return tidy(markdown)
@@ -62,6 +67,26 @@ def tidy(markdown: str) -> str:
     return text + "\n" if text else ""
 
 
+def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
+    """Remove the attributes rendering never reads (BeautifulSoup spends much of its time on them).
+
+    Class names matter only for a code block's language: on `<pre>`, `<code>` and two levels above `<pre>`.
+    """
+    code_classes = set()
+    for pre in element.iter("pre"):
+        parent = pre.getparent()
+        code_classes.update((pre, parent, parent.getparent() if parent is not None else None))
+    code_classes.update(element.iter("code"))
+    for node in element.iter():
+        attributes = node.attrib
+        if not attributes or not isinstance(node.tag, str):
+            continue
+        keep = _CODE_ATTRIBUTES if node in code_classes else _READ_ATTRIBUTES
+        for name in [name for name in attributes if name not in keep]:
+            with contextlib.suppress(KeyError, ValueError):  # lxml cannot address some names ("{x}y", "{}")
+                del attributes[name]
+
+
 def _unwrap_layout_tables(element: lxml.html.HtmlElement) -> None:
     """Turn tables used for layout (one column, or nested tables and headings in cells) into plain blocks."""
     for table in reversed(list(element.iter("table"))):
@@ -71,6 +96,22 @@ def _unwrap_layout_tables(element: lxml.html.HtmlElement) -> None:
             parts = [p for p in table.iter(*_TABLE_PARTS) if next(p.iterancestors("table")) is table]
             for part in [table, *parts]:
                 part.tag = "div"
+
+
+class _Tag(Tag):
+    """A bs4 Tag that answers markdownify's per-element `find_parent("pre")` with a plain walk up.
+
+    bs4's general matcher builds a filter per call; markdownify asks for every element.
+    """
+
+    def find_parent(self, name: Any = None, attrs: Any = None, **kwargs: Any) -> Any:
+        """The nearest ancestor named `name` (a plain walk for a tag name alone; bs4's search otherwise)."""
+        if not isinstance(name, str) or attrs or kwargs:
+            return super().find_parent(name, attrs, **kwargs)
+        parent = self.parent
+        while parent is not None and parent.name != name:
+            parent = parent.parent
+        return parent
 
 
 def _code_language(pre: Tag) -> str:
