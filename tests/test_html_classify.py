@@ -64,6 +64,24 @@ def test_tree_evaluator_walks_splits_and_sums_leaves() -> None:
         model.predict(np.zeros((1, 3), dtype=np.float32))
 
 
+def test_tree_evaluator_compares_float32_features_exactly_against_float64_thresholds() -> None:
+    # float32(0.1) is just above the float64 0.1: LightGBM sends it right; a naive float32 threshold would not.
+    model = html_model.TreeEnsemble(
+        {
+            "features": 1,
+            "depth": 1,
+            "feature": [[0, 0, 0]],
+            "threshold": [[0.1, 1e308, 1e308]],
+            "left": [[1, 1, 2]],
+            "right": [[2, 1, 2]],
+            "value": [[0.0, -1.0, 1.0]],
+        }
+    )
+    below = np.nextafter(np.float32(0.1), np.float32(0))
+    rows = np.array([[np.float32(0.1)], [below]], dtype=np.float32)
+    assert np.allclose(model.predict(rows), 1 / (1 + np.exp(-np.array([1.0, -1.0]))))
+
+
 def test_dropped_block_keeps_the_kept_blocks_inside_it() -> None:
     root = body("<div>Menu Shop Blog <p>The article text.</p> Footer links</div>")
     page = segment(root)

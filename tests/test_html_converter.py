@@ -151,6 +151,13 @@ def test_title_prefers_the_h1_inside_a_suffixed_title() -> None:
     assert CONVERTER.convert(page, StreamInfo(kind="html"), ConvertOptions()).title == "Real headline"
 
 
+def test_unparsable_link_keeps_its_text_and_image_sources_resolve() -> None:
+    page = b"""<html><body><p><a href="http://[bad/x">broken</a> and <a href=" ok.html ">fine</a>
+    <img src="../pic.png" alt="Pic"></p></body></html>"""
+    expected = "broken and [fine](https://example.com/dir/ok.html)\n![Pic](https://example.com/pic.png)\n"
+    assert convert(page) == expected
+
+
 def test_link_with_base_href_and_unsafe_schemes() -> None:
     page = b"""<html><head><base href="https://cdn.example.net/x/"></head><body><p>
     <a href="a.html">rel</a> <a href="JavaScript:alert(1)">js</a> <a href="data:text/html,hi">data</a>

@@ -65,7 +65,9 @@ _HIDDEN_MAX_SHARE = 0.6
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # lxml refuses str input that carries an XML encoding declaration, and control characters.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]))
+_CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARACTERS)}]")
+_LINKED = etree.XPath("descendant-or-self::a[@href] | descendant-or-self::img[@src]")
 _LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")
 # Deeper trees are flattened: nothing readable needs more, and renderers recurse.
 MAX_DEPTH = 100
@@ -88,7 +90,10 @@ def parse(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
     The flag is True when the parser stopped early because elements nest deeper than
     libxml2 allows (2048 levels); the text after that point is lost.
     """
-    text = _CONTROL.sub("", _XML_DECL.sub("", text, count=1))
+    text = _XML_DECL.sub("", text, count=1)
+    # One substring search per character is a third of one regex pass, and pages rarely hold any.
+    if any(character in text for character in _CONTROL_CHARACTERS):
+        text = _CONTROL.sub("", text)
     if not text.strip():
         return None, False
     parser = lxml.html.HTMLParser(huge_tree=True)
@@ -187,8 +192,20 @@ def base_url(root: lxml.html.HtmlElement, url: str | None) -> str | None:
 def make_links_absolute(element: lxml.html.HtmlElement, base: str | None) -> None:
     """Resolve relative links and image sources in `element` against `base`."""
     _promote_lazy_sources(element)
-    if base:
-        element.make_links_absolute(base, resolve_base_href=False, handle_failures="discard")
+    if not base:
+        return
+    # Only links and image sources reach the Markdown (lxml's own version also walks every
+    # attribute that may hold a URL, and stylesheets).
+    for node in _LINKED(element):
+        attribute = "href" if node.tag == "a" else "src"
+        value = node.get(attribute)
+        try:
+            absolute = urljoin(base, value.strip())
+        except ValueError:  # an unparsable URL (a bad IPv6 host): the link goes, its text stays
+            del node.attrib[attribute]
+            continue
+        if absolute != value:
+            node.set(attribute, absolute)
 
 
 def _promote_lazy_sources(element: lxml.html.HtmlElement) -> None:

@@ -3,7 +3,9 @@
 The trees are stored as padded arrays, one row per tree: `feature`, `threshold`,
 `left`, `right` and `value` per node, root at 0. Leaves point to themselves with
 an infinite threshold, so walking every tree `depth` steps lands each row on its
-leaf; all trees and all rows move together, a few numpy operations per level.
+leaf; all trees and all rows move together, a few numpy operations per level,
+in float32 (the thresholds are rounded down to float32, which keeps every
+comparison exact).
 """
 
 from __future__ import annotations
@@ -25,26 +27,40 @@ class TreeEnsemble:
         trees, width = feature.shape
         # Node arrays of all trees end to end; a tree's node i sits at tree * width + i.
         self.feature = feature.ravel()
-        self.threshold = np.asarray(model["threshold"], dtype=np.float64).ravel()
-        self.left = np.asarray(model["left"], dtype=np.intp).ravel()
-        self.right = np.asarray(model["right"], dtype=np.intp).ravel()
+        self.threshold = _float32_floor(np.asarray(model["threshold"], dtype=np.float64).ravel())
+        offset = np.repeat(np.arange(trees) * width, width)
+        left = np.asarray(model["left"], dtype=np.intp).ravel() + offset
+        right = np.asarray(model["right"], dtype=np.intp).ravel() + offset
+        # Children side by side: node i's left child at 2i, its right child at 2i + 1.
+        self.children = np.stack([left, right], axis=1).ravel()
         self.value = np.asarray(model["value"], dtype=np.float64).ravel()
         self.depth = int(model["depth"])  # type: ignore[arg-type]
         self.features = int(model["features"])  # type: ignore[arg-type]
-        self._offset = (np.arange(trees) * width)[:, None]
+        self.roots = np.arange(trees) * width
 
     def predict(self, rows: np.ndarray) -> np.ndarray:
-        """The probability of the positive class for each row of `rows` (rows x features)."""
+        """The probability of the positive class for each row of `rows` (rows x features, finite values)."""
         if rows.shape[1] != self.features:
             raise ValueError(f"the model reads {self.features} features, got {rows.shape[1]}")
-        values = rows.astype(np.float64)
-        column = np.arange(len(values))[None, :]
-        flat = np.broadcast_to(self._offset, (len(self._offset), len(values)))
+        values = np.ascontiguousarray(rows, dtype=np.float32).ravel()
+        starts = (np.arange(len(rows)) * self.features)[None, :]
+        node = np.broadcast_to(self.roots[:, None], (len(self.roots), len(rows)))
         for _ in range(self.depth):
-            go_left = values[column, self.feature[flat]] <= self.threshold[flat]
-            flat = np.where(go_left, self.left[flat], self.right[flat]) + self._offset
-        score = self.value[flat].sum(axis=0)
+            go_right = values[starts + self.feature[node]] > self.threshold[node]
+            node = self.children[2 * node + go_right]
+        score = self.value[node].sum(axis=0)
         return 1.0 / (1.0 + np.exp(-score))
+
+
+def _float32_floor(thresholds: np.ndarray) -> np.ndarray:
+    """Each threshold as the largest float32 not above it, so float32 features compare exactly as in float64.
+
+    For a float32 x and any t, x <= t exactly when x <= that float32. Leaf thresholds (1e308) become infinity.
+    """
+    with np.errstate(over="ignore"):
+        rounded = thresholds.astype(np.float32)
+    too_high = rounded.astype(np.float64) > thresholds
+    return np.where(too_high, np.nextafter(rounded, np.float32(-np.inf)), rounded)
 
 
 @functools.cache
