@@ -152,12 +152,18 @@ def _fastest(now: float | dict[str, float], before: float | dict[str, float]) ->
     return min(now, before)  # type: ignore[type-var]
 
 
-def _take_turns(systems: list[str], repeat: int, args: list[str], key: str) -> list[dict]:
-    """`repeat` child runs per system, systems alternating; per system the fastest `key` and the highest RSS."""
+def _take_turns(
+    systems: list[str], repeat: int, args: list[str], key: str, first: list[str] | None = None
+) -> list[dict]:
+    """`repeat` child runs per system, systems alternating; per system the fastest `key` and the highest RSS.
+
+    `first` are extra arguments for the first round only (`--dump`: every round writes the same output).
+    """
     best: dict[str, dict] = {}
-    for _ in range(repeat):
+    for round_ in range(repeat):
+        extra = first if first and round_ == 0 else []
         for system in systems:
-            run = _child("--worker", system, *args)
+            run = _child("--worker", system, *args, *extra)
             if system in best:
                 run["peak_rss_mb"] = max(run["peak_rss_mb"], best[system]["peak_rss_mb"])
                 run[key] = _fastest(run[key], best[system][key])
@@ -167,7 +173,8 @@ def _take_turns(systems: list[str], repeat: int, args: list[str], key: str) -> l
 
 def _set_runs(systems: list[str], data: Path, dump: Path | None, repeat: int) -> list[dict]:
     """Scores of every system on the set, and per system the sum of the fastest time per document."""
-    runs = _take_turns(systems, repeat, ["--data", str(data), *(["--dump", str(dump)] if dump else [])], "times")
+    dump_args = ["--dump", str(dump)] if dump else []
+    runs = _take_turns(systems, repeat, ["--data", str(data)], "times", first=dump_args)
     for run in runs:
         run["seconds"] = sum(run["times"].values())
     return runs

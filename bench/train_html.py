@@ -106,7 +106,7 @@ def build(page: Page) -> PageBlocks:
         return PageBlocks(page.id, page.type, domain, empty, np.zeros(0), np.zeros(0), np.zeros(0), 0)
     kinds = read_metadata(root, page.url).kinds
     clean(root, Deadline(None))
-    _, blocks, rows, selected = page_features(root, kinds)
+    blocks, rows, selected = page_features(root, kinds)
     return PageBlocks(
         page.id,
         page.type,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 import anyio
@@ -31,9 +31,7 @@ from doc_reader.paging import Window, window
 from doc_reader.progress import CallProgress, ProgressFn
 from doc_reader.settings import DEFAULT_MAX_LENGTH, MAX_LENGTH_LIMIT, Settings
 from doc_reader.sniff import describe
-
-if TYPE_CHECKING:  # the fetcher (httpx) is imported on the first read, not for tools/list: stdio cold start
-    from doc_reader.source import Source
+from doc_reader.source import Source, load_base64, load_url
 
 log = logging.getLogger(__name__)
 
@@ -150,18 +148,13 @@ class Reader:
         self, request: ReadRequest, options: ConvertOptions, progress: CallProgress, call: dict[str, Any]
     ) -> CachedDocument:
         started = time.monotonic()
-        from doc_reader.source import load_base64, load_url
-
         source = None
         if request.content_base64:
-            # Decoding up to 13 MB of base64 (and hashing it below) is CPU work: keep it off the event loop.
-            source = await anyio.to_thread.run_sync(
-                load_base64, request.content_base64, request.filename, self.settings
+            # Decoding up to 13 MB of base64 and hashing it is CPU work: keep it off the event loop (one hop).
+            source, key = await anyio.to_thread.run_sync(
+                _load_upload, request.content_base64, request.filename, self.settings, options
             )
             call["bytes"] = len(source.data)
-            key = await anyio.to_thread.run_sync(
-                partial(cache_key, source.data, filename=request.filename, **_option_key(options))
-            )
         else:
             key = cache_key(request.url or "", **_option_key(options))
         cached = await self.cache.get(key)
@@ -235,6 +228,14 @@ def _host(request: ReadRequest) -> str:
         return (urlsplit(request.url).hostname or "") if "://" in request.url else ""
     except ValueError:  # a malformed URL: the fetcher reports it; the log line just has no host
         return ""
+
+
+def _load_upload(
+    content_base64: str, filename: str | None, settings: Settings, options: ConvertOptions
+) -> tuple[Source, str]:
+    """Decode an uploaded document and compute its cache key (run in a worker thread)."""
+    source = load_base64(content_base64, filename, settings)
+    return source, cache_key(source.data, filename=filename, **_option_key(options))
 
 
 def _option_key(options: ConvertOptions) -> dict[str, object]:

@@ -39,7 +39,7 @@ def test_headings_and_code_are_one_block_whatever_is_inside() -> None:
 def test_features_have_the_shape_the_shipped_model_reads() -> None:
     root = body("<nav><a href='/'>Home</a></nav><main><h1>Title</h1><p>Some text, here.</p></main>")
     page = segment(root)
-    rows = features(page, root, frozenset({"article"}), {page.blocks[1].element})
+    rows = features(page, frozenset({"article"}), {page.blocks[1].element})
     assert rows.shape == (3, FEATURE_COUNT) == (3, html_model.load().features)
     assert rows.dtype == np.float32
 

@@ -7,7 +7,7 @@ import lxml.html
 from doc_reader.convert.base import ConvertOptions, Deadline, StreamInfo
 from doc_reader.convert.html import CONVERTER
 from doc_reader.convert.html_clean import clean
-from doc_reader.convert.html_extract import select
+from doc_reader.convert.html_extract import body_of, drop_overlays, select
 from doc_reader.convert.html_metadata import read_metadata
 
 ARTICLE = " ".join(["The article explains one idea in plain words."] * 12)
@@ -23,8 +23,11 @@ def convert(html: str) -> str:
 def rules(html: str) -> str:
     """The text the rule-based selector alone keeps (the classifier's input, see html_classify)."""
     root = lxml.html.document_fromstring(html)
+    kinds = read_metadata(root, None).kinds  # before cleaning, which removes the JSON-LD scripts
     clean(root, Deadline(None))
-    content = select(root, "main", read_metadata(root, None).kinds)
+    body = body_of(root)
+    drop_overlays(body, kinds)
+    content = select(body)
     return " ".join(content.text_content().split())
 
 

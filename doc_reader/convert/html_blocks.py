@@ -288,9 +288,7 @@ _PAGE_FEATURES = 5 + len(_PAGE_KINDS)
 FEATURE_COUNT = _TEXT_FEATURES + 2 * _NEIGHBOUR_FEATURES + 2 + _PLACE_FEATURES + 3 + 2 * _MASK_BITS + _PAGE_FEATURES
 
 
-def features(
-    page: Page, body: lxml.html.HtmlElement, kinds: frozenset[str], selected: set[lxml.html.HtmlElement]
-) -> np.ndarray:
+def features(page: Page, kinds: frozenset[str], selected: set[lxml.html.HtmlElement]) -> np.ndarray:
     """One row of numbers per block of `page` (see the module docstring), as a float32 matrix.
 
     `selected` holds the block elements that the rule-based selector kept: its verdict is
@@ -300,7 +298,7 @@ def features(
     n = len(blocks)
     if not n:
         return np.zeros((0, FEATURE_COUNT), dtype=np.float32)
-    total = max(1, page.words.get(body, 0) or sum(b.words for b in blocks))
+    total = max(1, page.words.get(page.region, 0) or sum(b.words for b in blocks))
     texts = [b.text for b in blocks]
     lowered = [t.lower() for t in texts]
     repeats = Counter(lowered)

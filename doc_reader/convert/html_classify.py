@@ -21,7 +21,7 @@ import numpy as np
 from doc_reader.convert import html_model
 from doc_reader.convert.base import Deadline
 from doc_reader.convert.html_blocks import Page, features, keep_blocks, segment
-from doc_reader.convert.html_extract import body_of, drop_overlays, remove_chrome, select_without_chrome
+from doc_reader.convert.html_extract import body_of, drop_overlays, select
 
 # Blocks scoring at least this are kept (chosen on cross-validated development pages).
 THRESHOLD = 0.4
@@ -35,8 +35,8 @@ _STRUCTURE = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "pre", "caption", "f
 
 def page_features(
     root: lxml.html.HtmlElement, kinds: frozenset[str], deadline: Deadline | None = None
-) -> tuple[lxml.html.HtmlElement, Page, np.ndarray, set[lxml.html.HtmlElement]]:
-    """The body of a cleaned page, its blocks, their feature rows and the block elements the rules keep."""
+) -> tuple[Page, np.ndarray, set[lxml.html.HtmlElement]]:
+    """The blocks of a cleaned page's body, their feature rows and the block elements the rules keep."""
     deadline = deadline or Deadline(None)
     body = body_of(root)
     drop_overlays(body, kinds)
@@ -44,7 +44,7 @@ def page_features(
     deadline.check()
     selected = rule_selection(root, page)
     deadline.check()
-    return body, page, features(page, body, kinds, selected), selected
+    return page, features(page, kinds, selected), selected
 
 
 def select_main(
@@ -54,10 +54,10 @@ def select_main(
 
     `predict` replaces the shipped model (the training script passes cross-validated models).
     """
-    body, page, rows, selected = page_features(root, kinds, deadline)
+    page, rows, selected = page_features(root, kinds, deadline)
     deadline.check()
     if not page.blocks:
-        return body
+        return page.region
     rules = [block.element in selected for block in page.blocks]
     probabilities = (predict or html_model.load().predict)(rows)
     keep = [
@@ -67,7 +67,7 @@ def select_main(
     if not any(keep):
         keep = rules if any(rules) else [True] * len(keep)
     keep_blocks(page, without_copies(page, keep), [block.element in selected for block, _ in page.pictures])
-    return body
+    return page.region
 
 
 def without_copies(page: Page, keep: list[bool]) -> list[bool]:
@@ -100,8 +100,6 @@ def rule_selection(root: lxml.html.HtmlElement, page: Page) -> set[lxml.html.Htm
     duplicate = copy.deepcopy(root)
     for element in elements:
         del element.attrib[_MARK]
-    body = body_of(duplicate)
-    remove_chrome(body)
-    content = select_without_chrome(body)
+    content = select(body_of(duplicate))
     marked = content.xpath(f"descendant-or-self::*[@{_MARK}]/@{_MARK}")
     return {elements[int(index)] for index in marked}

@@ -1,8 +1,8 @@
-"""Choose the part of a cleaned page that is its main content.
+"""The rule-based selector: choose the part of a cleaned page that is its main content.
 
-`extract="full"` keeps the whole `<body>`. `extract="main"` first removes page
-chrome (navigation, banner, page footer, sidebars, by tag and by ARIA role) and
-consent dialogs, overlays and comment threads of any size, then prefers `<main>` /
+`drop_overlays` removes consent dialogs, overlays and comment threads of any size;
+`select` then removes page chrome (navigation, banner, page footer, sidebars, by tag
+and by ARIA role), prefers `<main>` /
 `role=main`, then a single dominant `<article>`, then the body; within that it
 narrows to the densest prose block (readability-style text and link density) when
 that keeps most of the prose, and prunes boilerplate blocks by class/id name, link
@@ -18,7 +18,6 @@ from collections.abc import Callable
 import lxml.html
 from lxml import etree
 
-from doc_reader.convert.base import Extract
 from doc_reader.convert.html_clean import words as _words
 
 # Landmarks that are never the main content.
@@ -98,22 +97,13 @@ def body_of(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return body
 
 
-def select(root: lxml.html.HtmlElement, extract: Extract, kinds: frozenset[str] = frozenset()) -> lxml.html.HtmlElement:
-    """The element to render: the body for "full", the main content for "main".
+def select(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The main content of `body` by the rules, removing what they reject (`body` is changed in place).
 
-    `kinds` is what the page says it is (JSON-LD @type, og:type, lower-cased); on a
-    discussion page comments are content.
+    Overlays and comment threads must already be gone (`drop_overlays`): the caller knows
+    from the page's metadata whether comments are its content.
     """
-    body = body_of(root)
-    if extract == "full":
-        return body
     remove_chrome(body)
-    drop_overlays(body, kinds)
-    return select_without_chrome(body)
-
-
-def select_without_chrome(body: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """The main content of a body whose chrome, overlays and comment threads are gone."""
     landmark = _landmark(body)
     content = _narrow(body) if landmark is None else _narrow(landmark, _MIN_LANDMARK_PROSE_SHARE)
     prune(content)

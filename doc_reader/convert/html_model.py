@@ -2,7 +2,7 @@
 
 The trees are stored as padded arrays, one row per tree: `feature`, `threshold`,
 `left`, `right` and `value` per node, root at 0. Leaves point to themselves with
-an infinite threshold, so walking every tree `depth` steps lands each row on its
+a threshold no feature exceeds, so walking every tree `depth` steps lands each row on its
 leaf; all trees and all rows move together, a few numpy operations per level,
 in float32 (the thresholds are rounded down to float32, which keeps every
 comparison exact).
@@ -55,7 +55,8 @@ class TreeEnsemble:
 def _float32_floor(thresholds: np.ndarray) -> np.ndarray:
     """Each threshold as the largest float32 not above it, so float32 features compare exactly as in float64.
 
-    For a float32 x and any t, x <= t exactly when x <= that float32. Leaf thresholds (1e308) become infinity.
+    For a float32 x and any t, x <= t exactly when x <= that float32. Leaf thresholds (1e308) become
+    the largest float32, above every finite feature.
     """
     with np.errstate(over="ignore"):
         rounded = thresholds.astype(np.float32)

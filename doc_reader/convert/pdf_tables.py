@@ -216,14 +216,17 @@ def ruled_grids(paths: Iterable[Rect], rects: list[Rect]) -> list[Grid]:
     """
     horizontal, vertical, drawings = _rules(paths)
     grids: list[Grid] = []
+    kept_boxes: list[Rect] = []
     for box, first_rule in _regions(horizontal, rects):
+        if any(_boxes_overlap(box, other) for other in kept_boxes):
+            continue
         inside = [rect for rect in rects if _inside(rect, box)]
         if 2 * sum(1 for drawing in drawings if _inside(drawing, box)) > len(inside):
             continue
-        rule_xs = _rule_edges(box, vertical)
-        grid = _ruled_grid(box, first_rule, inside, rule_xs)
-        if grid is not None and not any(_boxes_overlap(box, other.box) for other in grids if other.box):
+        grid = _ruled_grid(box, first_rule, inside, _rule_edges(box, vertical))
+        if grid is not None:
             grids.append(grid)
+            kept_boxes.append(box)
     return grids
 
 
@@ -315,10 +318,12 @@ def _ruled_grid(box: Rect, first_rule: float, inside: list[Rect], rule_xs: list[
     A cell's text that wraps gives a second row with the other cells empty: which text rows belong
     together cannot be told from the rules (some tables rule groups of rows, not rows).
     """
+    rows = _text_rows(inside)
+    if len(rows) < 2:
+        return None
     body = [rect for rect in inside if (rect[1] + rect[3]) / 2 < first_rule] or inside
     edges = _column_edges(box, body, rule_xs)
-    rows = _text_rows(inside)
-    if len(rows) < 2 or len(edges) < 3:
+    if len(edges) < 3:
         return None
     return Grid(rows=[_row_cells(edges, row, band) for row, band in zip(rows, _bands(rows), strict=True)], box=box)
 
@@ -361,16 +366,18 @@ def _bands(rows: list[list[Rect]]) -> list[tuple[float, float]]:
 
 
 def _column_edges(box: Rect, body: list[Rect], rule_xs: list[float]) -> list[float]:
-    """Column edges: vertical rules, and the middle of each x-range wider than a cell gap that no body text covers."""
+    """Column edges: vertical rules, and the middle of each x-range wider than a cell gap that no body text covers.
+
+    `body` is not empty: `_ruled_grid` has returned before when the region holds no text.
+    """
     edges = set(rule_xs)
-    if body:
-        gap = _wide_gap(median(rect[3] - rect[1] for rect in body))
-        spans = sorted((rect[0], rect[2]) for rect in body)
-        reach = spans[0][1]
-        for left, right in spans[1:]:
-            if left - reach >= gap and not any(reach <= x <= left for x in rule_xs):
-                edges.add((reach + left) / 2)
-            reach = max(reach, right)
+    gap = _wide_gap(median(rect[3] - rect[1] for rect in body))
+    spans = sorted((rect[0], rect[2]) for rect in body)
+    reach = spans[0][1]
+    for left, right in spans[1:]:
+        if left - reach >= gap and not any(reach <= x <= left for x in rule_xs):
+            edges.add((reach + left) / 2)
+        reach = max(reach, right)
     return [box[0], *sorted(edges), box[2]]
 
 

@@ -78,14 +78,8 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-@functools.lru_cache(maxsize=32)
-def _allow_list(entries: tuple[str, ...]) -> AllowList:
-    # Parsed once per distinct DOC_READER_ALLOW_HOSTS, not on every fetch (an AllowList is immutable).
-    return AllowList.parse(entries)
-
-
 def _client(settings: Settings, resolver: Resolver) -> httpx.AsyncClient:
-    guard = AddressGuard(_allow_list(tuple(settings.allow_hosts)), settings.allow_private, resolver)
+    guard = AddressGuard(AllowList.parse(settings.allow_hosts), settings.allow_private, resolver)
     transport = httpx.AsyncHTTPTransport(verify=_tls(), retries=0)
     # httpx has no public hook for the network backend; the pool's attribute is the seam httpcore offers.
     transport._pool._network_backend = GuardedBackend(guard)
