@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import re
 from typing import Any
+from urllib.parse import quote
 
 import lxml.html
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 from markdownify import BACKSLASH, STRIP, MarkdownConverter
 
 from doc_reader.convert.base import Deadline
@@ -33,6 +34,11 @@ _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 # Attributes the renderer reads: links, images, list starts, cell spans, MathML sources, code languages.
 _READ_ATTRIBUTES = frozenset({"href", "src", "alt", "start", "colspan", "encoding", "alttext"})
 _CODE_ATTRIBUTES = _READ_ATTRIBUTES | {"class", "data-lang"}
+# Link attributes keep the escaping a round trip through libxml2's serialiser gave them: ASCII-only URLs.
+_URI_ATTRIBUTES = frozenset({"href", "src"})
+_PRINTABLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))
+# What BeautifulSoup counts as whitespace when it collapses whitespace-only text.
+_ASCII_SPACES = " \n\t\f\r"
 _LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::blockquote]"
 
 
@@ -40,8 +46,7 @@ def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline) 
     """Markdown for `element` (already cleaned and with absolute links), checking `deadline` as it goes."""
     _unwrap_layout_tables(element)
     _drop_unread_attributes(element)
-    html = lxml.html.tostring(element, encoding="unicode")
-    soup = BeautifulSoup(html, "lxml", element_classes={Tag: _Tag})
+    soup = _soup(element)
     deadline.check()
     markdown = _Converter(images=images, deadline=deadline).convert_soup(soup)
     return tidy(markdown)
@@ -85,6 +90,95 @@ def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
         for name in [name for name in attributes if name not in keep]:
             with contextlib.suppress(KeyError, ValueError):  # lxml cannot address some names ("{x}y", "{}")
                 del attributes[name]
+
+
+def _soup(element: lxml.html.HtmlElement) -> BeautifulSoup:
+    """The tree BeautifulSoup's lxml builder would make of `element` serialised, built from lxml's directly.
+
+    Like a parse of the serialised fragment, the element (with its tail) sits in `html > body`
+    (or is the body), and text of ASCII whitespace alone outside `<pre>`/`<textarea>` becomes
+    one space or newline. Unlike a parse, nothing is moved: libxml2 would wrap a stray `<li>` in
+    a list of its own and read `<xmp>` text raw. Skipping the serialiser and BeautifulSoup's parser
+    callbacks takes a third off rendering. The cleaned tree has no comments, so none are made.
+    """
+    soup = BeautifulSoup("", "lxml", element_classes={Tag: _Tag})
+    tree = _SoupTree(soup)
+    html = tree.open("html", {})
+    if element.tag == "body":
+        tree.add(element)
+    else:
+        body = tree.open("body", {})
+        tree.add(element)
+        tree.close(body)
+    tree.close(html)
+    return soup
+
+
+def _escape_uri(uri: str) -> str:
+    """`uri` as libxml2 serialises a link: leading blanks dropped, bytes outside printable ASCII percent-encoded."""
+    return quote(uri.lstrip(" \t\n\r"), safe=_PRINTABLE_ASCII)
+
+
+class _SoupTree:
+    """Appends BeautifulSoup nodes in document order, keeping every link bs4's own builder keeps."""
+
+    def __init__(self, soup: BeautifulSoup) -> None:
+        self._soup = soup
+        self._builder = soup.builder
+        self._parent: Tag = soup
+        self._last: Any = None  # as after a parse, the document itself links to nothing
+        self._text: list[str] = []
+        self._preserve = 0
+        self._containers: list[str] = []
+
+    def add(self, element: lxml.html.HtmlElement) -> None:
+        """Append `element`, its descendants and its tail."""
+        if isinstance(element.tag, str):
+            attrs = dict(element.items())  # `attrib` cannot look up names such as "{}"
+            for name in _URI_ATTRIBUTES.intersection(attrs):
+                attrs[name] = _escape_uri(attrs[name])
+            tag = self.open(element.tag, attrs)
+            if element.text:
+                self._text.append(element.text)
+            for child in element:
+                self.add(child)
+            self.close(tag)
+        if element.tail:
+            self._text.append(element.tail)
+
+    def open(self, name: str, attrs: dict[str, str]) -> Tag:
+        """Append a new element and make it the parent of what follows."""
+        self._flush()
+        tag = _Tag(self._soup, self._builder, name, None, None, attrs, self._parent, self._last)
+        self._parent.contents.append(tag)
+        self._parent = self._last = tag
+        if name in self._builder.preserve_whitespace_tags:
+            self._preserve += 1
+        if name in self._builder.string_containers:
+            self._containers.append(name)
+        return tag
+
+    def close(self, tag: Tag) -> None:
+        """End `tag`: what follows goes to its parent."""
+        self._flush()
+        if tag.name in self._builder.preserve_whitespace_tags:
+            self._preserve -= 1
+        if tag.name in self._builder.string_containers:
+            self._containers.pop()
+        self._parent = tag.parent
+
+    def _flush(self) -> None:
+        if not self._text:
+            return
+        text = "".join(self._text)
+        self._text = []
+        if not self._preserve and not text.strip(_ASCII_SPACES):
+            text = "\n" if "\n" in text else " "
+        container = self._builder.string_containers.get(self._containers[-1]) if self._containers else None
+        string = (container or NavigableString)(text)
+        string.setup(self._parent, self._last)
+        self._parent.contents.append(string)
+        self._last = string
 
 
 def _unwrap_layout_tables(element: lxml.html.HtmlElement) -> None:
