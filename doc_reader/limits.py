@@ -14,6 +14,7 @@ from doc_reader.document import Document
 from doc_reader.settings import MB
 
 _INVISIBLE_START = re.compile(rb"<(?:(script|style)\b|!--)")
+_JSON_LD = b"application/ld+json"
 # A cut looks back at most this far for a tag start or line end, so it does not split one.
 _LOOKBACK = 64 * 1024
 
@@ -42,7 +43,10 @@ def clip_input(data: bytes, info: StreamInfo, max_html_bytes: int) -> tuple[byte
 
 
 def strip_invisible(data: bytes) -> bytes:
-    """Remove `<script>`, `<style>` and comment blocks in one linear pass (an unclosed block ends the page)."""
+    """Remove `<script>`, `<style>` and comment blocks in one linear pass (an unclosed block ends the page).
+
+    JSON-LD scripts stay: the title, author, date and page kind are read from them.
+    """
     lowered = data.lower()
     parts: list[bytes] = []
     position = 0
@@ -53,6 +57,9 @@ def strip_invisible(data: bytes) -> bytes:
         if end == -1:
             return b"".join(parts)
         position = (lowered.find(b">", end) + 1) or len(data)
+        start_tag_end = lowered.find(b">", match.end(), end)
+        if tag == b"script" and start_tag_end != -1 and _JSON_LD in lowered[match.end() : start_tag_end]:
+            parts.append(data[match.start() : position])
     parts.append(data[position:])
     return b"".join(parts)
 
