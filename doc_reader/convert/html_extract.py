@@ -169,11 +169,11 @@ def prune(content: lxml.html.HtmlElement) -> None:
     prose = _link_words(content) / total < _PROSE_LINK_DENSITY
 
     def doomed_block(element: lxml.html.HtmlElement) -> bool:
-        words = _words(element)
-        if words > _BLOCK_MAX_SHARE * total:
-            return False
         named = bool(_BOILERPLATE.search(_names(element)))
-        return named or (prose and element.tag in _LIST_TAGS and _is_link_list(element, words))
+        if not (named or (prose and element.tag in _LIST_TAGS)):
+            return False  # decided without counting words, which reads the whole subtree
+        words = _words(element)
+        return words <= _BLOCK_MAX_SHARE * total and (named or _is_link_list(element, words))
 
     doomed = _outermost(content, doomed_block)
     # Many small removals that add up to most of the page mean the names lied (page builders
