@@ -96,11 +96,13 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def worker_scores(system: str, data_dir: Path, dump: Path | None) -> dict:
-    """Convert every scored document with `system` once; return similarity and seconds per document, and pages."""
+def worker_scores(system: str, data_dir: Path, dump: Path | None, score: bool) -> dict:
+    """Convert every document with `system` once; return seconds per document, pages and (if `score`) similarity."""
     import Levenshtein
 
-    result: dict = {"system": system, "docs": {}, "times": {}, "pages": 0}
+    result: dict = {"system": system, "times": {}, "pages": 0}
+    if score:
+        result["docs"] = {}
     for doc in _documents(data_dir):
         data = (data_dir / doc["pdf"]).read_bytes()
         truth = (data_dir / doc["ground_truth"]).read_text(encoding="utf-8")
@@ -112,7 +114,8 @@ def worker_scores(system: str, data_dir: Path, dump: Path | None) -> dict:
             result.setdefault("failed", []).append(f"{doc['name']}: {type(error).__name__}")
         result["times"][doc["name"]] = time.perf_counter() - started
         result["pages"] += doc["pages"]
-        result["docs"][doc["name"]] = Levenshtein.ratio(markdown_to_text(markdown), truth) if markdown else 0.0
+        if score:
+            result["docs"][doc["name"]] = Levenshtein.ratio(markdown_to_text(markdown), truth) if markdown else 0.0
         if dump is not None:
             (dump / f"{doc['name']}.{system}.md").write_text(markdown, encoding="utf-8")
     result["peak_rss_mb"] = _peak_rss_mb()
@@ -157,7 +160,8 @@ def _take_turns(
 ) -> list[dict]:
     """`repeat` child runs per system, systems alternating; per system the fastest `key` and the highest RSS.
 
-    `first` are extra arguments for the first round only (`--dump`: every round writes the same output).
+    `first` are extra arguments for the first round only (scoring and `--dump`: every round gives the same
+    output); what only the first round reports is kept.
     """
     best: dict[str, dict] = {}
     for round_ in range(repeat):
@@ -167,14 +171,14 @@ def _take_turns(
             if system in best:
                 run["peak_rss_mb"] = max(run["peak_rss_mb"], best[system]["peak_rss_mb"])
                 run[key] = _fastest(run[key], best[system][key])
-            best[system] = run
+            best[system] = {**best.get(system, {}), **run}
     return list(best.values())
 
 
 def _set_runs(systems: list[str], data: Path, dump: Path | None, repeat: int) -> list[dict]:
     """Scores of every system on the set, and per system the sum of the fastest time per document."""
     dump_args = ["--dump", str(dump)] if dump else []
-    runs = _take_turns(systems, repeat, ["--data", str(data)], "times", first=dump_args)
+    runs = _take_turns(systems, repeat, ["--data", str(data)], "times", first=["--score", *dump_args])
     for run in runs:
         run["seconds"] = sum(run["times"].values())
     return runs
@@ -219,9 +223,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of the set and of the long PDF; fastest counts")
     parser.add_argument("--worker", choices=SYSTEMS, help=argparse.SUPPRESS)
     parser.add_argument("--long", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--score", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        result = worker_long(args.worker, args.long) if args.long else worker_scores(args.worker, args.data, args.dump)
+        if args.long:
+            result = worker_long(args.worker, args.long)
+        else:
+            result = worker_scores(args.worker, args.data, args.dump, args.score)
         print(json.dumps(result))
         return
     systems = args.only or list(SYSTEMS)
