@@ -5,7 +5,8 @@ the text it owns directly: its own text and that of its inline descendants, not
 the text of block elements nested inside it. Every piece of text on the page
 belongs to exactly one block. `features()` describes each block by its text
 (length, link share, punctuation, phrases), its place (tag, depth, position,
-landmarks and class/id words of its ancestors, repeated siblings), its
+landmarks and class/id words of its ancestors, repeated siblings, the smallest
+element it shares with the page's `<h1>`), its
 neighbours, its section heading and the page as a whole.
 """
 
@@ -283,7 +284,7 @@ _TEXT_FEATURES = 9
 _NEIGHBOUR_FEATURES = 3
 _TAG_CODES = {"p": 1, "li": 2, "td": 3, "th": 3, "dt": 4, "dd": 4, "pre": 5, "blockquote": 6, "figcaption": 7}
 _BIT_SHIFTS = np.arange(_MASK_BITS, dtype=np.int64)
-_PLACE_FEATURES = 17
+_PLACE_FEATURES = 20
 _PAGE_FEATURES = 5 + len(_PAGE_KINDS)
 FEATURE_COUNT = _TEXT_FEATURES + 2 * _NEIGHBOUR_FEATURES + 2 + _PLACE_FEATURES + 3 + 2 * _MASK_BITS + _PAGE_FEATURES
 
@@ -311,6 +312,7 @@ def features(page: Page, kinds: frozenset[str], selected: set[lxml.html.HtmlElem
     first_h1 = next((i for i, b in enumerate(blocks) if b.element.tag == "h1"), n)
     rows: list[list[float]] = []
     siblings: _Siblings = {}
+    title_box = _TitleBox(page, blocks[first_h1] if first_h1 < n else None, total)
     heading_boiler, heading_level, since_heading = 0.0, 0.0, 0
     for index, block in enumerate(blocks):
         element = block.element
@@ -336,6 +338,7 @@ def features(page: Page, kinds: frozenset[str], selected: set[lxml.html.HtmlElem
                 _repeats(element, siblings),
                 _repeats(parent, siblings),
                 _repeats(grand, siblings),
+                *title_box(block),
             ]
         )
         since_heading += 1
@@ -363,6 +366,35 @@ def features(page: Page, kinds: frozenset[str], selected: set[lxml.html.HtmlElem
         np.tile(np.array(page_row), (n, 1)),
     ]
     return np.hstack(columns).astype(np.float32)
+
+
+class _TitleBox:
+    """Where a block sits relative to the page's first `<h1>`: the smallest element holding both."""
+
+    def __init__(self, page: Page, title: Block | None, total: int) -> None:
+        self._page = page
+        self._total = total
+        self._depths: dict[lxml.html.HtmlElement, int] = {}
+        node, depth = (title.element, title.depth) if title is not None else (None, -1)
+        while depth >= 0 and node is not None:
+            self._depths[node] = depth
+            node, depth = node.getparent(), depth - 1
+        self._meets = {element: element for element in self._depths}
+
+    def __call__(self, block: Block) -> list[float]:
+        """That element's words (log, share of the page) and how far below it the block sits."""
+        if not self._depths:
+            return [0.0, 0.0, -1.0]
+        path = []
+        node = block.element
+        while node not in self._meets:
+            path.append(node)
+            node = node.getparent()
+        meet = self._meets[node]
+        for element in path:
+            self._meets[element] = meet
+        words = self._page.words.get(meet, 0)
+        return [math.log1p(words), words / self._total, float(block.depth - self._depths[meet])]
 
 
 def _container(page: Page, element: lxml.html.HtmlElement | None, total: int) -> list[float]:
