@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 
 from doc_reader.convert import ConvertOptions, Deadline, StreamInfo, convert_stream
-from doc_reader.convert.pdf import _MARKER, _convert_pypdf
+from doc_reader.convert.pdf import _MARKER, _convert_pypdf, _lines
 from doc_reader.document import Document
 from doc_reader.errors import ConversionError
 
@@ -178,6 +179,16 @@ def test_marker_candidates_follow_a_word_or_start_a_line(text: str, candidates: 
 
 def test_font_size_set_through_the_text_matrix() -> None:
     assert convert("scaled_fonts.pdf").markdown == SCALED_FONTS
+
+
+def test_line_box_ends_at_its_last_character_outside_the_bmp() -> None:
+    # 𝐳 (U+1D433) counts twice in pdfium's character indices and once in Python's.
+    with pdfium.PdfDocument((FIXTURES / "non_bmp.pdf").read_bytes()) as pdf:
+        lines = _lines(pdf[0].get_textpage())
+    assert [line.text for line in lines] == ["Plain line before.", "𝐳𝐳𝐳𝐳 end of line"]
+    # Courier 10 is 6 pt a character: 16 characters from x = 72.
+    assert [(line.x0, line.x1) for line in lines] == [(72, 72 + 18 * 6), (72, 72 + 16 * 6)]
+    assert convert("non_bmp.pdf").markdown.endswith("𝐳𝐳𝐳𝐳 end of line\n")
 
 
 def test_running_header_and_page_numbers_removed(report: Document) -> None:

@@ -224,7 +224,7 @@ def _lines(textpage: pdfium.PdfTextPage) -> list[Line]:
         stripped = chunk.strip()
         if stripped:
             first = offset + len(chunk) - len(chunk.lstrip())
-            lines.append(sample(stripped, first, first + len(stripped) - 1))
+            lines.append(sample(stripped, first))
         offset += (len(chunk.encode("utf-16-le")) // 2 if wide else len(chunk)) + 2
     return _join_after_marks(lines)
 
@@ -272,8 +272,10 @@ class _LineSampler:
         self.name = ctypes.create_string_buffer(64)
         self.bold_names: dict[bytes, bool] = {}
 
-    def __call__(self, text: str, first: int, last: int) -> Line:
+    def __call__(self, text: str, first: int) -> Line:
+        """The line `text` whose first character is pdfium's character `first`."""
         raw, box = self.raw, self.box
+        last = self._index(text, first, len(text) - 1)
         pdfium_c.FPDFText_GetLooseCharBox(raw, first, self.box_ref)
         x0, top = box.left, box.top
         pdfium_c.FPDFText_GetLooseCharBox(raw, last, self.box_ref)
