@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
 
@@ -48,8 +49,8 @@ def run_http(host: str, port: int) -> None:
     )
 
 
-def read(target: str, *, extract: str, pages: str | None, max_length: int, start_index: int) -> int:
-    """Print a URL's or a local file's Markdown; return the exit status."""
+def read(target: str, **options: Any) -> int:
+    """Print a URL's or a local file's Markdown (`options` are `ReadRequest` fields); return the exit status."""
     from pydantic import ValidationError
 
     from doc_reader.errors import DocReaderError
@@ -59,18 +60,9 @@ def read(target: str, *, extract: str, pages: str | None, max_length: int, start
     reader = Reader(settings)
     try:
         if target.startswith(("http://", "https://")):
-            request = ReadRequest(
-                url=target, extract=extract, pages=pages, start_index=start_index, max_length=max_length
-            )
+            request = ReadRequest(url=target, **options)
         else:
-            request = ReadRequest(
-                content_base64=_file_base64(Path(target)),
-                filename=Path(target).name,
-                extract=extract,
-                pages=pages,
-                start_index=start_index,
-                max_length=max_length,
-            )
+            request = ReadRequest(content_base64=_file_base64(Path(target)), filename=Path(target).name, **options)
         result = anyio.run(reader.read, request)
     except (DocReaderError, OSError) as exc:
         print(f"doc-reader: {exc}", file=sys.stderr)
@@ -106,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         "--max-length", type=int, default=MAX_LENGTH_LIMIT, help=f"characters to print (default: {MAX_LENGTH_LIMIT})"
     )
     read_cmd.add_argument("--start-index", type=int, default=0)
+    read_cmd.add_argument("--links", choices=("inline", "references"), default="inline")
+    read_cmd.add_argument("--no-images", action="store_true", help="drop images")
     args = parser.parse_args(argv)
 
     _configure_logging(interactive=args.command == "read")
@@ -115,9 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         run_http(args.host, args.port)
         return 0
-    return read(
-        args.target, extract=args.extract, pages=args.pages, max_length=args.max_length, start_index=args.start_index
-    )
+    options = {name: getattr(args, name) for name in ("extract", "pages", "max_length", "start_index", "links")}
+    return read(args.target, images=not args.no_images, **options)
 
 
 if __name__ == "__main__":

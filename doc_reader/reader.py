@@ -23,6 +23,7 @@ from doc_reader import logs
 from doc_reader.cache import CachedDocument, DocumentCache, cache_key, make_cache
 from doc_reader.convert import ConvertOptions, Deadline, convert_stream
 from doc_reader.convert.base import TOO_SLOW
+from doc_reader.convert.links import LinkStyle
 from doc_reader.document import Document, Kind
 from doc_reader.errors import ConversionError, DocReaderError
 from doc_reader.fetch.guard import Resolver, system_resolver
@@ -52,6 +53,11 @@ class ReadRequest(BaseModel):
         default="main", description='"main": the readable main content of a web page; "full": the whole visible page.'
     )
     pages: str | None = Field(default=None, description='PDF pages to read, 1-based, e.g. "1-3,7". Default: all.')
+    images: bool = Field(default=True, description="Keep images as ![alt](url); false drops them.")
+    links: LinkStyle = Field(
+        default="inline",
+        description='"inline": [text](url); "references": [text][1] with the URLs listed at the end (shorter prose).',
+    )
     max_length: int = Field(
         default=DEFAULT_MAX_LENGTH,
         ge=1000,
@@ -125,7 +131,13 @@ class Reader:
             log.info("read_document %s", outcome, extra=call)
 
     async def _read(self, request: ReadRequest, progress: CallProgress, call: dict[str, Any]) -> ReadResult:
-        options = ConvertOptions(extract=request.extract, pages=request.pages, max_pages=self.settings.max_pdf_pages)
+        options = ConvertOptions(
+            extract=request.extract,
+            pages=request.pages,
+            max_pages=self.settings.max_pdf_pages,
+            images=request.images,
+            links=request.links,
+        )
         entry = await self._document(request, options, progress, call)
         doc = entry.document
         call.update(kind=doc.kind, pages=doc.page_count, chars=len(doc.markdown))
@@ -244,6 +256,7 @@ def _option_key(options: ConvertOptions) -> dict[str, object]:
         "pages": options.pages,
         "max_pages": options.max_pages,
         "images": options.images,
+        "links": options.links,
     }
 
 

@@ -85,6 +85,8 @@ def build_server(settings: Settings | None = None, reader: Reader | None = None)
         filename: Annotated[Any, _argument(fields["filename"])] = None,
         extract: Annotated[Any, _argument(fields["extract"])] = "main",
         pages: Annotated[Any, _argument(fields["pages"])] = None,
+        images: Annotated[Any, _argument(fields["images"])] = True,
+        links: Annotated[Any, _argument(fields["links"])] = "inline",
         max_length: Annotated[Any, _argument(fields["max_length"], default=settings.default_max_length)] = (
             settings.default_max_length
         ),
@@ -97,6 +99,8 @@ def build_server(settings: Settings | None = None, reader: Reader | None = None)
                 filename=filename,
                 extract=extract,
                 pages=pages,
+                images=images,
+                links=links,
                 max_length=max_length,
                 start_index=start_index,
             )

@@ -158,6 +158,15 @@ def test_unparsable_link_keeps_its_text_and_image_sources_resolve() -> None:
     assert convert(page) == expected
 
 
+def test_links_as_numbered_references() -> None:
+    page = b"""<html><body><p>See <a href="/a">one</a>, <a href="/b">two</a> and <a href="/a">one again</a>.</p>
+    <p><a href="/c">[1]</a></p></body></html>"""
+    assert convert(page, links="references") == (
+        "See [one][1], [two][2] and [one again][1].\n\n[[1]][3]\n\n"
+        "[1]: https://example.com/a\n[2]: https://example.com/b\n[3]: https://example.com/c\n"
+    )
+
+
 def test_link_with_base_href_and_unsafe_schemes() -> None:
     page = b"""<html><head><base href="https://cdn.example.net/x/"></head><body><p>
     <a href="a.html">rel</a> <a href="JavaScript:alert(1)">js</a> <a href="data:text/html,hi">data</a>

@@ -144,6 +144,13 @@ def test_headings_lists_and_links(report: Document) -> None:
     assert report.markdown.startswith(PAGE_1 + "\n\n<!-- page 2 -->")
 
 
+def test_links_as_numbered_references() -> None:
+    markdown = convert("report.pdf", links="references").markdown
+    assert "[project site][1] for anyone to read." in markdown
+    assert markdown.endswith("\n\n[1]: https://example.com/widgets\n")
+    assert "](" not in markdown
+
+
 def test_interleaved_columns_read_column_by_column(report: Document) -> None:
     assert PAGE_2 in report.markdown
 

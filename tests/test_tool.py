@@ -46,6 +46,18 @@ async def test_full_extract_keeps_navigation_but_not_scripts(server, site) -> No
     assert "tracking" not in markdown and "font-family" not in markdown
 
 
+async def test_link_references_and_no_images_are_options_cached_apart(server, site) -> None:
+    url = site.url("site/article.html")
+    async with Client(server) as client:
+        inline = await client.call_tool("read_document", {"url": url})
+        short = await client.call_tool("read_document", {"url": url, "links": "references", "images": False})
+    habitat = site.url("site/docs/habitat.html")
+    assert f"[many habitats]({habitat})" in inline.structured_content["markdown"]
+    markdown = short.structured_content["markdown"]
+    assert "[many habitats][1]" in markdown and markdown.endswith(f"\n\n[1]: {habitat}\n")
+    assert "](" not in markdown and "![" not in markdown
+
+
 async def test_non_utf8_page_is_decoded(server, site) -> None:
     async with Client(server) as client:
         result = await client.call_tool("read_document", {"url": site.url("site/cp1251.html?type=text/html")})
@@ -145,6 +157,7 @@ async def test_continuations_come_from_the_cache(site) -> None:
         ({"content_base64": "aGk=", "start_index": 99}, "past the end"),
         ({"content_base64": "aGk=", "max_length": 5}, "max_length: Input should be greater than or equal to 1000"),
         ({"content_base64": "aGk=", "extract": "everything"}, "extract: Input should be 'main' or 'full'"),
+        ({"content_base64": "aGk=", "links": "footnotes"}, "links: Input should be 'inline' or 'references'"),
     ],
 )
 async def test_bad_input_is_a_clear_tool_error_and_the_server_keeps_serving(server, arguments, message) -> None:

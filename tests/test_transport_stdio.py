@@ -32,7 +32,15 @@ async def test_heroku_registration_lists_a_valid_tool() -> None:
         jsonschema.Draft202012Validator.check_schema(tool.input_schema)
         assert tool.input_schema["type"] == "object"
         assert not {"oneOf", "anyOf", "allOf"} & tool.input_schema.keys()
-        assert set(tool.input_schema["properties"]) >= {"url", "content_base64", "filename", "extract", "pages"}
+        assert set(tool.input_schema["properties"]) >= {
+            "url",
+            "content_base64",
+            "filename",
+            "extract",
+            "pages",
+            "images",
+            "links",
+        }
         assert tool.output_schema is not None
         jsonschema.Draft202012Validator.check_schema(tool.output_schema)
         assert tool.annotations is not None

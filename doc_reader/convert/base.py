@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from doc_reader.convert.links import LinkStyle
 from doc_reader.document import Document, Kind
 from doc_reader.errors import ConversionError
 
@@ -71,6 +72,7 @@ class ConvertOptions:
     pages: str | None = None
     max_pages: int = 500
     images: bool = True
+    links: LinkStyle = "inline"
     deadline: Deadline = field(default_factory=lambda: Deadline(None), compare=False, hash=False)
     # Called from the converting thread as progress(done, total, message), e.g. per batch of PDF pages.
     progress: Callable[[int, int, str], None] | None = field(default=None, compare=False, hash=False)

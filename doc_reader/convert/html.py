@@ -47,7 +47,8 @@ def html_document(data: bytes, info: StreamInfo, options: ConvertOptions, predic
     content = select_main(root, meta.kinds, options.deadline, predict) if options.extract == "main" else body_of(root)
     make_links_absolute(content, base)
     options.deadline.check()
-    markdown = with_title(render(content, images=options.images, deadline=options.deadline), meta.title)
+    markdown = render(content, images=options.images, deadline=options.deadline, links=options.links)
+    markdown = with_title(markdown, meta.title)
     notes = [] if markdown.strip() else ["The page has no visible text."]
     if truncated:
         notes.append("The page nests elements too deeply; only the text before that point was read.")

@@ -20,6 +20,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from markdownify import BACKSLASH, STRIP, MarkdownConverter
 
 from doc_reader.convert.base import Deadline
+from doc_reader.convert.links import Links, LinkStyle
 
 _LANGUAGE_CLASS = re.compile(r"(?:^|\s)(?:language|lang|highlight-source|highlight|brush)(?:-|:\s*)([A-Za-z0-9_+#.]+)")
 _NOT_LANGUAGES = frozenset({"default", "none", "nohighlight", "plaintext"})
@@ -42,14 +43,15 @@ _ASCII_SPACES = " \n\t\f\r"
 _LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::blockquote]"
 
 
-def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline) -> str:
+def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline, links: LinkStyle = "inline") -> str:
     """Markdown for `element` (already cleaned and with absolute links), checking `deadline` as it goes."""
     _unwrap_layout_tables(element)
     _drop_unread_attributes(element)
     soup = _soup(element)
     deadline.check()
-    markdown = _Converter(images=images, deadline=deadline).convert_soup(soup)
-    return tidy(markdown)
+    writer = Links(links)
+    markdown = _Converter(images=images, deadline=deadline, links=writer).convert_soup(soup)
+    return writer.finish(tidy(markdown))
 
 
 def tidy(markdown: str) -> str:
@@ -223,7 +225,7 @@ def _code_language(pre: Tag) -> str:
 class _Converter(MarkdownConverter):
     """markdownify with the fixes described in the module docstring."""
 
-    def __init__(self, *, images: bool, deadline: Deadline) -> None:
+    def __init__(self, *, images: bool, deadline: Deadline, links: Links) -> None:
         super().__init__(
             heading_style="ATX",
             bullets="-",
@@ -234,6 +236,7 @@ class _Converter(MarkdownConverter):
         )
         self._images = images
         self._deadline = deadline
+        self._links = links
         self._tags = 0
 
     def process_tag(self, node: Tag, parent_tags: Any = None) -> str:
@@ -256,7 +259,7 @@ class _Converter(MarkdownConverter):
             return text
         prefix, suffix = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
         label = " ".join(text.split())
-        return f"{prefix}[{label}]({href.replace(' ', '%20').replace(')', '%29')}){suffix}"
+        return f"{prefix}{self._links.link(label, href.replace(' ', '%20').replace(')', '%29'))}{suffix}"
 
     def convert_img(self, el: Tag, text: str, parent_tags: Any) -> str:
         """`![alt](src)`, alt text alone inside headings, nothing when images are off or there is no source."""

@@ -19,6 +19,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from doc_reader.convert.base import ConvertOptions, StreamInfo
+from doc_reader.convert.links import Links
 from doc_reader.convert.pdf_layout import HeadingRules, Line, Page, clean_text, page_markdown, remove_running_lines
 from doc_reader.convert.pdf_pages import format_pages, parse_pages
 from doc_reader.convert.pdf_tables import THIN, Grid, Rect, fill_text, find_grids, row_gaps, ruled_grids, spanned_grids
@@ -398,8 +399,10 @@ def _convert_pdfium(pdf: pdfium.PdfDocument, options: ConvertOptions) -> Documen
     pages = [page or Page(index + 1, 0.0, []) for index, page in zip(to_read, read, strict=True)]
     remove_running_lines(pages)
     rules = HeadingRules(pages, _outline(pdf))
-    parts = [(page.number, page_markdown(page, rules)) for page in pages]
-    return _document(parts, page_count, metadata, notes, damaged)
+    links = Links(options.links)
+    parts = [(page.number, page_markdown(page, rules, links)) for page in pages]
+    document = _document(parts, page_count, metadata, notes, damaged)
+    return document.model_copy(update={"markdown": links.finish(document.markdown)})
 
 
 def _convert_pypdf(data: bytes, options: ConvertOptions) -> Document:

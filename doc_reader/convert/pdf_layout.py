@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from doc_reader.convert.links import Links
 from doc_reader.convert.pdf_tables import Grid
 
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
@@ -227,7 +228,7 @@ def columns_markdown(grid: Grid) -> str:
     return "\n\n".join("\n".join(clean_text(cell.text).strip() for cell in column) for column in columns)
 
 
-def page_markdown(page: Page, rules: HeadingRules) -> str:
+def page_markdown(page: Page, rules: HeadingRules, links: Links) -> str:
     """Markdown for one page: grids replace the lines they cover; links wrap their anchor text."""
     pieces: list[str] = []
     pending: list[Line] = []
@@ -244,7 +245,7 @@ def page_markdown(page: Page, rules: HeadingRules) -> str:
             pending = []
             pieces.append(columns_markdown(grid) if grid.columns else table_markdown(grid))
     pieces.extend(_blocks_markdown(page_blocks(pending, rules)))
-    return _add_links("\n\n".join(piece for piece in pieces if piece.strip()), page.links)
+    return _add_links("\n\n".join(piece for piece in pieces if piece.strip()), page.links, links)
 
 
 def _same_list(one: _Block, other: _Block) -> bool:
@@ -262,10 +263,10 @@ def _blocks_markdown(blocks: list[_Block]) -> list[str]:
     return pieces
 
 
-def _add_links(markdown: str, links: list[tuple[str, str]]) -> str:
+def _add_links(markdown: str, links: list[tuple[str, str]], writer: Links) -> str:
     for anchor, uri in links:
         target = uri.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
         position = markdown.find(anchor)
         if position >= 0 and markdown[position - 1 : position] != "[":
-            markdown = f"{markdown[:position]}[{anchor}]({target}){markdown[position + len(anchor) :]}"
+            markdown = f"{markdown[:position]}{writer.link(anchor, target)}{markdown[position + len(anchor) :]}"
     return markdown
