@@ -105,7 +105,6 @@ def worker_scores(system: str, data_dir: Path, dump: Path | None, score: bool) -
         result["docs"] = {}
     for doc in _documents(data_dir):
         data = (data_dir / doc["pdf"]).read_bytes()
-        truth = (data_dir / doc["ground_truth"]).read_text(encoding="utf-8")
         started = time.perf_counter()
         try:
             markdown = CONVERT[system](data)
@@ -115,6 +114,7 @@ def worker_scores(system: str, data_dir: Path, dump: Path | None, score: bool) -
         result["times"][doc["name"]] = time.perf_counter() - started
         result["pages"] += doc["pages"]
         if score:
+            truth = (data_dir / doc["ground_truth"]).read_text(encoding="utf-8")
             result["docs"][doc["name"]] = Levenshtein.ratio(markdown_to_text(markdown), truth) if markdown else 0.0
         if dump is not None:
             (dump / f"{doc['name']}.{system}.md").write_text(markdown, encoding="utf-8")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 import anyio
 
 from doc_reader import logs
+from doc_reader.convert.base import Extract
+from doc_reader.convert.links import LinkStyle
 from doc_reader.settings import MAX_LENGTH_LIMIT, get_settings
 
 
@@ -49,8 +50,17 @@ def run_http(host: str, port: int) -> None:
     )
 
 
-def read(target: str, **options: Any) -> int:
-    """Print a URL's or a local file's Markdown (`options` are `ReadRequest` fields); return the exit status."""
+def read(
+    target: str,
+    *,
+    extract: Extract,
+    pages: str | None,
+    images: bool,
+    links: LinkStyle,
+    max_length: int,
+    start_index: int,
+) -> int:
+    """Print a URL's or a local file's Markdown; return the exit status."""
     from pydantic import ValidationError
 
     from doc_reader.errors import DocReaderError
@@ -60,9 +70,18 @@ def read(target: str, **options: Any) -> int:
     reader = Reader(settings)
     try:
         if target.startswith(("http://", "https://")):
-            request = ReadRequest(url=target, **options)
+            source = {"url": target}
         else:
-            request = ReadRequest(content_base64=_file_base64(Path(target)), filename=Path(target).name, **options)
+            source = {"content_base64": _file_base64(Path(target)), "filename": Path(target).name}
+        request = ReadRequest(
+            **source,
+            extract=extract,
+            pages=pages,
+            images=images,
+            links=links,
+            max_length=max_length,
+            start_index=start_index,
+        )
         result = anyio.run(reader.read, request)
     except (DocReaderError, OSError) as exc:
         print(f"doc-reader: {exc}", file=sys.stderr)
@@ -98,7 +117,12 @@ def main(argv: list[str] | None = None) -> int:
         "--max-length", type=int, default=MAX_LENGTH_LIMIT, help=f"characters to print (default: {MAX_LENGTH_LIMIT})"
     )
     read_cmd.add_argument("--start-index", type=int, default=0)
-    read_cmd.add_argument("--links", choices=("inline", "references"), default="inline")
+    read_cmd.add_argument(
+        "--links",
+        choices=("inline", "references"),
+        default="inline",
+        help="references: text[^1], URLs listed at the end",
+    )
     read_cmd.add_argument("--no-images", action="store_true", help="drop images")
     args = parser.parse_args(argv)
 
@@ -109,8 +133,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         run_http(args.host, args.port)
         return 0
-    options = {name: getattr(args, name) for name in ("extract", "pages", "max_length", "start_index", "links")}
-    return read(args.target, images=not args.no_images, **options)
+    return read(
+        args.target,
+        extract=args.extract,
+        pages=args.pages,
+        images=not args.no_images,
+        links=args.links,
+        max_length=args.max_length,
+        start_index=args.start_index,
+    )
 
 
 if __name__ == "__main__":

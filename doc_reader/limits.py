@@ -15,6 +15,8 @@ from doc_reader.settings import MB
 
 _INVISIBLE_START = re.compile(rb"<(?:(script|style)\b|!--)")
 _JSON_LD = b"application/ld+json"
+# Metadata JSON-LD is a few kB; a larger block (a whole product catalogue) would crowd out the page.
+_MAX_JSON_LD_BYTES = 64 * 1024
 # A cut looks back at most this far for a tag start or line end, so it does not split one.
 _LOOKBACK = 64 * 1024
 
@@ -22,8 +24,8 @@ _LOOKBACK = 64 * 1024
 def clip_input(data: bytes, info: StreamInfo, max_html_bytes: int) -> tuple[bytes, list[str]]:
     """Cut HTML longer than `max_html_bytes` just before a tag, returning the bytes and a note (other kinds pass).
 
-    Scripts, styles and comments are removed first (the converter drops them anyway): on many large pages
-    they are most of the bytes, and the visible content then fits.
+    Scripts (except JSON-LD metadata), styles and comments are removed first (the converter drops them
+    anyway): on many large pages they are most of the bytes, and the visible content then fits.
     """
     if info.kind != "html" or len(data) <= max_html_bytes:
         return data, []
@@ -45,7 +47,7 @@ def clip_input(data: bytes, info: StreamInfo, max_html_bytes: int) -> tuple[byte
 def strip_invisible(data: bytes) -> bytes:
     """Remove `<script>`, `<style>` and comment blocks in one linear pass (an unclosed block ends the page).
 
-    JSON-LD scripts stay: the title, author, date and page kind are read from them.
+    JSON-LD scripts of up to 64 kB stay: the title, author, date and page kind are read from them.
     """
     lowered = data.lower()
     parts: list[bytes] = []
@@ -58,7 +60,8 @@ def strip_invisible(data: bytes) -> bytes:
             return b"".join(parts)
         position = (lowered.find(b">", end) + 1) or len(data)
         start_tag_end = lowered.find(b">", match.end(), end)
-        if tag == b"script" and start_tag_end != -1 and _JSON_LD in lowered[match.end() : start_tag_end]:
+        json_ld = tag == b"script" and start_tag_end != -1 and _JSON_LD in lowered[match.end() : start_tag_end]
+        if json_ld and position - match.start() <= _MAX_JSON_LD_BYTES:
             parts.append(data[match.start() : position])
     parts.append(data[position:])
     return b"".join(parts)

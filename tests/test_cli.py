@@ -32,7 +32,7 @@ def test_read_a_local_file_prints_markdown() -> None:
     assert main.stderr == ""
     short = run_cli("fixtures/site/article.html", "--links", "references", "--no-images")
     assert short.returncode == 0, short.stderr
-    assert "[many habitats][1]" in short.stdout and "](" not in short.stdout and "\n[1]: " in short.stdout
+    assert "many habitats[^1]" in short.stdout and "](" not in short.stdout and "\n[^1]: " in short.stdout
 
 
 def test_read_a_url_with_pages_and_max_length(site) -> None:

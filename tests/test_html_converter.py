@@ -158,12 +158,13 @@ def test_unparsable_link_keeps_its_text_and_image_sources_resolve() -> None:
     assert convert(page) == expected
 
 
-def test_links_as_numbered_references() -> None:
+def test_links_as_footnote_style_references() -> None:
     page = b"""<html><body><p>See <a href="/a">one</a>, <a href="/b">two</a> and <a href="/a">one again</a>.</p>
-    <p><a href="/c">[1]</a></p></body></html>"""
-    assert convert(page, links="references") == (
-        "See [one][1], [two][2] and [one again][1].\n\n[[1]][3]\n\n"
-        "[1]: https://example.com/a\n[2]: https://example.com/b\n[3]: https://example.com/c\n"
+    <p>As shown in [1], <a href="/c">[2]</a>.</p>
+    <p>Math: <math alttext="x^2"><mi><a href="/unused">x</a></mi></math></p></body></html>"""
+    assert convert(page, extract="full", links="references") == (
+        "See one[^1], two[^2] and one again[^1].\n\nAs shown in [1], [2][^3].\n\nMath: $x^2$\n\n"
+        "[^1]: https://example.com/a\n[^2]: https://example.com/b\n[^3]: https://example.com/c\n"
     )
 
 

@@ -17,17 +17,25 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
 
 
 def shape(soup: BeautifulSoup) -> list[tuple[object, ...]]:
-    """Every node in document order (the `next_element` chain): kind, name, attributes, text, parent, neighbours."""
-    nodes: list[tuple[object, ...]] = []
+    """Every node in document order (the `next_element` chain): kind, name, attributes, text, and where
+    its parent, previous element and siblings sit in that order (-1 for none, -2 for the document)."""
+    nodes: list[PageElement] = []
     node: PageElement | None = soup.contents[0]
     while node is not None:
-        text = None if hasattr(node, "contents") else str(node)
-        parent = node.parent.name if node.parent else None
-        links = (node, node.previous_element, node.previous_sibling, node.next_sibling)
-        kinds = tuple(type(link).__name__.strip("_") for link in links)
-        nodes.append((*kinds, node.name, dict(getattr(node, "attrs", {})), text, parent))
+        nodes.append(node)
         node = node.next_element
-    return nodes
+    position = {id(node): index for index, node in enumerate(nodes)} | {id(soup): -2, id(None): -1}
+    return [
+        (
+            type(node).__name__.strip("_"),
+            node.name,
+            dict(getattr(node, "attrs", {})),
+            None if hasattr(node, "contents") else str(node),
+            *(position[id(link)] for link in (node.parent, node.previous_element, node.previous_sibling)),
+            position[id(node.next_sibling)],
+        )
+        for node in nodes
+    ]
 
 
 def prepared_body(html: str) -> lxml.html.HtmlElement:

@@ -144,10 +144,10 @@ def test_headings_lists_and_links(report: Document) -> None:
     assert report.markdown.startswith(PAGE_1 + "\n\n<!-- page 2 -->")
 
 
-def test_links_as_numbered_references() -> None:
+def test_links_as_footnote_style_references() -> None:
     markdown = convert("report.pdf", links="references").markdown
-    assert "[project site][1] for anyone to read." in markdown
-    assert markdown.endswith("\n\n[1]: https://example.com/widgets\n")
+    assert "on the project site[^1] for anyone to read." in markdown
+    assert markdown.endswith("\n\n[^1]: https://example.com/widgets\n")
     assert "](" not in markdown
 
 

@@ -54,7 +54,7 @@ async def test_link_references_and_no_images_are_options_cached_apart(server, si
     habitat = site.url("site/docs/habitat.html")
     assert f"[many habitats]({habitat})" in inline.structured_content["markdown"]
     markdown = short.structured_content["markdown"]
-    assert "[many habitats][1]" in markdown and markdown.endswith(f"\n\n[1]: {habitat}\n")
+    assert "many habitats[^1]" in markdown and markdown.endswith(f"\n\n[^1]: {habitat}\n")
     assert "](" not in markdown and "![" not in markdown
 
 

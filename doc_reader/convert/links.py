@@ -1,15 +1,18 @@
-"""How links are written: inline `[text](url)`, or numbered references listed after the text.
+"""How links are written: inline `[text](url)`, or footnote-style references listed after the text.
 
-References keep long URLs out of the prose (`links="references"`): the text reads
-`[text][1]` and the document ends with `[1]: url` lines, one per distinct target,
-numbered in order of first use.
+References keep long URLs out of the prose (`links="references"`): a link reads
+`text[^1]` and the document ends with `[^1]: url` lines, one per distinct target,
+numbered in order of first use. The caret keeps them apart from bracketed numbers
+in the text itself (a paper's `[1]` citations).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 LinkStyle = Literal["inline", "references"]
+_MARKER = re.compile(r"\[\^(\d+)\]")
 
 
 class Links:
@@ -24,11 +27,16 @@ class Links:
         if self._style == "inline":
             return f"[{text}]({target})"
         number = self._numbers.setdefault(target, len(self._numbers) + 1)
-        return f"[{text}][{number}]"
+        return f"{text}[^{number}]"
 
     def finish(self, markdown: str) -> str:
-        """`markdown` followed by the reference definitions, if any (ends with one newline, as it came)."""
+        """`markdown` followed by the definitions of the references it uses (ends with one newline, as it came).
+
+        A link the renderer numbered but then dropped with its parent's text (MathML keeps only its
+        TeX) gets no definition.
+        """
         if not self._numbers:
             return markdown
-        definitions = "\n".join(f"[{number}]: {target}" for target, number in self._numbers.items())
-        return f"{markdown.rstrip()}\n\n{definitions}\n"
+        used = {int(number) for number in _MARKER.findall(markdown)}
+        definitions = [f"[^{number}]: {target}" for target, number in self._numbers.items() if number in used]
+        return f"{markdown.rstrip()}\n\n" + "\n".join(definitions) + "\n" if definitions else markdown

@@ -399,10 +399,10 @@ def _convert_pdfium(pdf: pdfium.PdfDocument, options: ConvertOptions) -> Documen
     pages = [page or Page(index + 1, 0.0, []) for index, page in zip(to_read, read, strict=True)]
     remove_running_lines(pages)
     rules = HeadingRules(pages, _outline(pdf))
-    links = Links(options.links)
-    parts = [(page.number, page_markdown(page, rules, links)) for page in pages]
+    writer = Links(options.links)
+    parts = [(page.number, page_markdown(page, rules, writer)) for page in pages]
     document = _document(parts, page_count, metadata, notes, damaged)
-    return document.model_copy(update={"markdown": links.finish(document.markdown)})
+    return document.model_copy(update={"markdown": writer.finish(document.markdown)})
 
 
 def _convert_pypdf(data: bytes, options: ConvertOptions) -> Document:

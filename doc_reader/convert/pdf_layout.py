@@ -228,8 +228,8 @@ def columns_markdown(grid: Grid) -> str:
     return "\n\n".join("\n".join(clean_text(cell.text).strip() for cell in column) for column in columns)
 
 
-def page_markdown(page: Page, rules: HeadingRules, links: Links) -> str:
-    """Markdown for one page: grids replace the lines they cover; links wrap their anchor text."""
+def page_markdown(page: Page, rules: HeadingRules, writer: Links) -> str:
+    """Markdown for one page: grids replace the lines they cover; `writer` links the anchor texts."""
     pieces: list[str] = []
     pending: list[Line] = []
     placed: set[int] = set()
@@ -245,7 +245,7 @@ def page_markdown(page: Page, rules: HeadingRules, links: Links) -> str:
             pending = []
             pieces.append(columns_markdown(grid) if grid.columns else table_markdown(grid))
     pieces.extend(_blocks_markdown(page_blocks(pending, rules)))
-    return _add_links("\n\n".join(piece for piece in pieces if piece.strip()), page.links, links)
+    return _add_links("\n\n".join(piece for piece in pieces if piece.strip()), page.links, writer)
 
 
 def _same_list(one: _Block, other: _Block) -> bool:
