@@ -71,3 +71,11 @@ def test_link_targets_are_percent_encoded_outside_printable_ascii() -> None:
     built = html_markdown._soup(fragment)
     assert built.a["href"] == "/na%C3%AFve%E2%80%93page?q=a%20b&r=[1]"
     assert built.img["src"] == "/%C3%A9.png"
+
+
+def test_a_whole_document_is_not_wrapped_again() -> None:
+    root = lxml.html.document_fromstring("<html><head><title>t</title></head><body><p>x</p></body></html>")
+    parsed = BeautifulSoup(lxml.html.tostring(root, encoding="unicode"), "lxml")
+    built = html_markdown._soup(copy.deepcopy(root))
+    assert [tag.name for tag in built.find_all(True)] == ["html", "head", "title", "body", "p"]
+    assert shape(built) == shape(parsed)
