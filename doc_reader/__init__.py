@@ -37,7 +37,7 @@ def convert(
     bytes came from, used to make links absolute. `extract="main"` keeps a web
     page's readable main content, `"full"` the whole visible page. `pages`
     selects PDF pages ("1-3,7") and `max_pages` caps how many are read; `images=False`
-    drops images; `links="references"` writes `[text][1]` and lists the URLs at the end; `timeout`
+    drops images; `links="references"` writes `text[^1]` and lists the URLs at the end; `timeout`
     bounds the conversion in seconds. Raises a `doc_reader.errors.DocReaderError`
     subclass with a readable message when the document cannot be converted.
     """

@@ -56,7 +56,7 @@ class ReadRequest(BaseModel):
     images: bool = Field(default=True, description="Keep images as ![alt](url); false drops them.")
     links: LinkStyle = Field(
         default="inline",
-        description='"inline": [text](url); "references": [text][1] with the URLs listed at the end (shorter prose).',
+        description='"inline": [text](url); "references": text[^1] with the URLs listed at the end (shorter prose).',
     )
     max_length: int = Field(
         default=DEFAULT_MAX_LENGTH,

@@ -14,7 +14,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -136,7 +136,7 @@ class FixtureServer:
     def __init__(self) -> None:
         self.httpd = QuietServer(("127.0.0.1", 0), FixtureHandler)
         self.port = self.httpd.server_address[1]
-        self._serving = serving(self.httpd)
+        self._running = ExitStack()
 
     def url(self, path: str) -> str:
         """Absolute URL for `path` on this server."""
@@ -147,11 +147,11 @@ class FixtureServer:
         return FixtureHandler.hits["/" + path.lstrip("/").split("?", 1)[0]]
 
     def __enter__(self) -> FixtureServer:
-        self._serving.__enter__()
+        self._running.enter_context(serving(self.httpd))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._serving.__exit__(None, None, None)
+        self._running.close()
 
 
 # --- Routes for the security and bounds tests (tests/test_ssrf*.py, test_bounds*.py, test_bad_input*.py) ---

@@ -98,10 +98,11 @@ def _soup(element: lxml.html.HtmlElement) -> BeautifulSoup:
     """The tree BeautifulSoup's lxml builder would make of `element` serialised, built from lxml's directly.
 
     Like a parse of the serialised fragment, the element (with its tail) sits in `html > body`
-    (or is the body, or the whole document), and text of ASCII whitespace alone outside `<pre>`/`<textarea>` becomes
-    one space or newline. Unlike a parse, nothing is moved: libxml2 would wrap a stray `<li>` in
-    a list of its own and read `<xmp>` text raw. Skipping the serialiser and BeautifulSoup's parser
-    callbacks took about 40% off rendering. The cleaned tree has no comments, so none are made.
+    (or is the body, or the whole document), and text of ASCII whitespace alone outside
+    `<pre>`/`<textarea>` becomes one space or newline. Unlike a parse, nothing is moved: libxml2
+    would wrap a stray `<li>` in a list of its own and read `<xmp>` text raw. Skipping the
+    serialiser and BeautifulSoup's parser callbacks took about 40% off rendering. The cleaned tree
+    has no comments, so none are made.
     """
     soup = BeautifulSoup("", "lxml", element_classes={Tag: _Tag})
     tree = _SoupTree(soup)

@@ -35,8 +35,8 @@ class Links:
         A link the renderer numbered but then dropped with its parent's text (MathML keeps only its
         TeX) gets no definition.
         """
-        if not self._numbers:
-            return markdown
-        used = {int(number) for number in _MARKER.findall(markdown)}
+        used = {int(number) for number in _MARKER.findall(markdown)} if self._numbers else set()
         definitions = [f"[^{number}]: {target}" for target, number in self._numbers.items() if number in used]
-        return f"{markdown.rstrip()}\n\n" + "\n".join(definitions) + "\n" if definitions else markdown
+        if not definitions:
+            return markdown
+        return f"{markdown.rstrip()}\n\n" + "\n".join(definitions) + "\n"
