@@ -158,6 +158,12 @@ def test_unparsable_link_keeps_its_text_and_image_sources_resolve() -> None:
     assert convert(page) == expected
 
 
+def test_parentheses_in_link_targets_are_escaped() -> None:
+    page = b"""<html><body><p><a href="/wiki/Foo_(bar)">Foo</a> <img src="/a (1).png" alt="A"></p></body></html>"""
+    expected = "[Foo](https://example.com/wiki/Foo_%28bar%29) ![A](https://example.com/a%20%281%29.png)\n"
+    assert convert(page, extract="full") == expected
+
+
 def test_links_as_footnote_style_references() -> None:
     page = b"""<html><body><p>See <a href="/a">one</a>, <a href="/b">two</a> and <a href="/a">one again</a>.</p>
     <p>As shown in [1], <a href="/c">[2]</a>.</p>

@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from markdownify import BACKSLASH, STRIP, MarkdownConverter
 
 from doc_reader.convert.base import Deadline
-from doc_reader.convert.links import Links, LinkStyle
+from doc_reader.convert.links import Links, LinkStyle, destination
 
 _LANGUAGE_CLASS = re.compile(r"(?:^|\s)(?:language|lang|highlight-source|highlight|brush)(?:-|:\s*)([A-Za-z0-9_+#.]+)")
 _NOT_LANGUAGES = frozenset({"default", "none", "nohighlight", "plaintext"})
@@ -263,7 +263,7 @@ class _Converter(MarkdownConverter):
             return text
         prefix, suffix = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
         label = " ".join(text.split())
-        return f"{prefix}{self._links.link(label, href.replace(')', '%29'))}{suffix}"
+        return f"{prefix}{self._links.link(label, href)}{suffix}"
 
     def convert_img(self, el: Tag, text: str, parent_tags: Any) -> str:
         """`![alt](src)`, alt text alone inside headings, nothing when images are off or there is no source."""
@@ -273,7 +273,7 @@ class _Converter(MarkdownConverter):
             return ""
         if "_inline" in parent_tags and el.parent is not None and el.parent.name not in ("td", "th"):
             return alt
-        return f"![{alt}]({src.replace(')', '%29')})"
+        return f"![{alt}]({destination(src)})"
 
     def convert_br(self, el: Tag, text: str, parent_tags: Any) -> str:
         """A hard line break; a plain newline inside `<pre>`."""

@@ -15,6 +15,14 @@ LinkStyle = Literal["inline", "references"]
 _MARKER = re.compile(r"\[\^(\d+)\]")
 
 
+def destination(url: str) -> str:
+    """`url` as a Markdown link destination: spaces and parentheses percent-encoded.
+
+    CommonMark ends a destination at a space and reads an unbalanced `(` or `)` as no link at all.
+    """
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
 class Links:
     """Writes the links of one document in one style, collecting the targets references need."""
 
@@ -22,8 +30,9 @@ class Links:
         self._style = style
         self._numbers: dict[str, int] = {}
 
-    def link(self, text: str, target: str) -> str:
-        """`text` linked to `target` (already escaped for a Markdown link)."""
+    def link(self, text: str, url: str) -> str:
+        """`text` linked to `url`."""
+        target = destination(url)
         if self._style == "inline":
             return f"[{text}]({target})"
         number = self._numbers.setdefault(target, len(self._numbers) + 1)

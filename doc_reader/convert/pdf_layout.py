@@ -265,8 +265,7 @@ def _blocks_markdown(blocks: list[_Block]) -> list[str]:
 
 def _add_links(markdown: str, links: list[tuple[str, str]], writer: Links) -> str:
     for anchor, uri in links:
-        target = uri.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
         position = markdown.find(anchor)
         if position >= 0 and markdown[position - 1 : position] != "[":
-            markdown = f"{markdown[:position]}{writer.link(anchor, target)}{markdown[position + len(anchor) :]}"
+            markdown = f"{markdown[:position]}{writer.link(anchor, uri)}{markdown[position + len(anchor) :]}"
     return markdown
