@@ -154,7 +154,7 @@ def test_title_prefers_the_h1_inside_a_suffixed_title() -> None:
 def test_unparsable_link_keeps_its_text_and_image_sources_resolve() -> None:
     page = b"""<html><body><p><a href="http://[bad/x">broken</a> and <a href=" ok.html ">fine</a>
     <img src="../pic.png" alt="Pic"></p></body></html>"""
-    expected = "broken and [fine](https://example.com/dir/ok.html)\n![Pic](https://example.com/pic.png)\n"
+    expected = "broken and [fine](https://example.com/dir/ok.html) ![Pic](https://example.com/pic.png)\n"
     assert convert(page) == expected
 
 

@@ -79,3 +79,61 @@ def test_a_whole_document_is_not_wrapped_again() -> None:
     built = html_markdown._soup(copy.deepcopy(root))
     assert [tag.name for tag in built.find_all(True)] == ["html", "head", "title", "body", "p"]
     assert shape(built) == shape(parsed)
+
+
+def rendered(html: str) -> str:
+    """The Markdown `render` makes of an HTML fragment's cleaned body."""
+    return html_markdown.render(prepared_body(html), images=True, deadline=Deadline(None))
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ("<p>a<br>b</p>", "a\\\nb\n"),
+        ("<p>a<br><br><br>b<br></p><p>c</p>", "a\n\nb\n\nc\n"),
+        ("<div><br></div><p>x</p><div><br> <br></div>", "x\n"),
+        ("<p><br><span><br>lead</span></p>", "lead\n"),
+        ("<blockquote><p>q1<br>q2<br><br>q3</p></blockquote>", "> q1\\\n> q2\n>\n> q3\n"),
+        ("<ul><li>one<br>two</li><li><br>three</li><li>four<br></li></ul>", "- one\\\n  two\n- three\n- four\n"),
+        ("<ol><li><br>-1 degrees</li></ol>", "1. -1 degrees\n"),
+        ("<ul><li><br><ul><li>sub</li></ul></li></ul>", "- - sub\n"),
+        (
+            "<table><tr><th>h</th><th>k</th></tr><tr><td>a<br>b</td><td>c</td></tr></table><h2>x<br>y</h2>",
+            "| h | k |\n| --- | --- |\n| a b | c |\n\n## x y\n",
+        ),
+        (
+            "<p><a href='https://e.com/'>foo<br>bar</a></p><p>C:\\ dir\\</p>",
+            "[foo bar](https://e.com/)\n\nC:\\ dir\\\n",
+        ),
+        ("<p>a \ufdd0b</p><pre>x<br>  y</pre>", "a b\n\n```\nx\n  y\n```\n"),
+    ],
+)
+def test_line_breaks_join_lines_of_a_paragraph_and_never_stand_alone(html: str, markdown: str) -> None:
+    assert rendered(f"<html><body>{html}</body></html>") == markdown
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        (
+            "<p><strong>Save</strong><b>$5</b> <b><strong>now</strong></b> <em>a<i>b</i></em><i>c</i></p>",
+            "**Save$5** **now** *abc*\n",
+        ),
+        (
+            "<p><strong>Book by May<br></strong>Travel <a href='https://e.com/'><br>Go<br></a></p>",
+            "**Book by May**\\\nTravel\\\n[Go](https://e.com/)\n",
+        ),
+        ("<p>Eliz\n-\nProduct marketer</p><p>Title\n===</p>", "Eliz - Product marketer\n\nTitle ===\n"),
+        ("<h2> </h2><h3><img src='https://e.com/i.svg' alt=''></h3><p>x</p>", "x\n"),
+        (
+            "<p>a <img src='/s.gif' alt=''><img src='/m.png'><img src='/c.png' alt='Cat'>",
+            "a ![](/m.png)![Cat](/c.png)\n",
+        ),
+        (
+            "<table><tr><td></td><td></td></tr><tr><td>1</td><td>2</td></tr><tr><td> </td><td><br></td></tr></table>",
+            "| | |\n| --- | --- |\n| 1 | 2 |\n",
+        ),
+    ],
+)
+def test_markup_that_would_read_wrong_is_merged_or_dropped(html: str, markdown: str) -> None:
+    assert rendered(f"<html><body>{html}</body></html>") == markdown

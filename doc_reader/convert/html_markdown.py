@@ -2,10 +2,13 @@
 
 markdownify does the walk; this module changes what it gets wrong for our
 readers: fenced code keeps its language and exact whitespace, table cells
-escape `|`, layout tables become plain blocks, links never carry `javascript:`
-or empty text, images use their lazy-load source and can be switched off, and
-text that looks like an HTML tag is escaped so that no raw HTML reaches the
-output.
+escape `|`, layout tables become plain blocks and empty rows go, links never
+carry `javascript:` or empty text, images use their lazy-load source and can be
+switched off (decorative ones, `alt=""`, always are), text that looks like an
+HTML tag is escaped so that no raw HTML reaches the output, `<br>` is a hard
+break only inside a paragraph (never a line of its own), newlines in the
+page's text are spaces (so they cannot start a list or underline a heading),
+and touching or nested bold and italic runs merge instead of printing `****`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from urllib.parse import quote
 
 import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
-from markdownify import BACKSLASH, STRIP, MarkdownConverter
+from markdownify import STRIP, MarkdownConverter
 
 from doc_reader.convert.base import Deadline
 from doc_reader.convert.links import Links, LinkStyle, destination
@@ -30,6 +33,16 @@ _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
 _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
 _INNER_SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
+# `<br>` renders as this marker and a newline; `tidy` turns the marker into a hard break (`\\`) only
+# between two lines of one paragraph, so no line is a lone backslash. A Unicode noncharacter, not
+# whitespace to markdownify; `_SoupTree` removes it from the page's own text.
+_BREAK = "\ufdd0"
+# Text with its leading and trailing whitespace and line breaks apart.
+_EDGE_BREAKS = re.compile(f"([\\s{_BREAK}]*)(.*?)([\\s{_BREAK}]*)", re.DOTALL)
+# Blockquote markers and indentation (or stray spaces) before a line's text.
+_LINE_PREFIX = re.compile(r"[\s>]*")
+# Inline markup that renders as the same Markdown emphasis.
+_EMPHASIS = {"b": "strong", "strong": "strong", "i": "em", "em": "em"}
 # Tables whose cells hold these are page layout, not data.
 _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 # Attributes the renderer reads: links, images, list starts, cell spans, MathML sources, code languages.
@@ -46,6 +59,7 @@ _LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3
 def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline, links: LinkStyle = "inline") -> str:
     """Markdown for `element` (already cleaned and with absolute links), checking `deadline` as it goes."""
     _unwrap_layout_tables(element)
+    _merge_adjacent_emphasis(element)
     _drop_unread_attributes(element)
     soup = _soup(element)
     deadline.check()
@@ -55,7 +69,11 @@ def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline, 
 
 
 def tidy(markdown: str) -> str:
-    """Strip trailing spaces, collapse inner space and blank-line runs, leaving fenced code exactly as it is."""
+    """Strip trailing spaces, collapse inner space and blank-line runs, leaving fenced code exactly as it is.
+
+    Line breaks (`_BREAK`) become `\\` between two lines of text; at a paragraph's start or end they
+    go, and a run of them splits the paragraph in two.
+    """
     lines: list[str] = []
     fence: str | None = None
     for line in markdown.split("\n"):
@@ -67,11 +85,29 @@ def tidy(markdown: str) -> str:
             continue
         if marker:
             fence = marker.group(1)
-        line = _INNER_SPACES.sub(" ", line.rstrip())
-        if line or (lines and lines[-1]):
-            lines.append(line)
-    text = "\n".join(lines).strip("\n")
+        _add_line(lines, _INNER_SPACES.sub(" ", line.rstrip()))
+    if lines and lines[-1].endswith(_BREAK):
+        lines[-1] = lines[-1][:-1].rstrip()
+    text = "\n".join(lines).replace(_BREAK, "").strip("\n")
     return text + "\n" if text else ""
+
+
+def _add_line(lines: list[str], line: str) -> None:
+    """Append `line` unless it repeats a blank line, resolving a line break at the end of the line before."""
+    prefix = _LINE_PREFIX.match(line).group()  # type: ignore[union-attr]
+    body = line[len(prefix) :]
+    previous = lines[-1] if lines else ""
+    if previous.endswith(_BREAK):
+        before = previous[:-1].rstrip()
+        if body and body != _BREAK:
+            lines[-1] = before + "\\"
+        else:  # the paragraph ends here; a second break in a row stands for a blank line
+            lines[-1] = before
+            line = prefix.rstrip()
+    elif body == _BREAK:  # a break with no text before it in its paragraph
+        return
+    if line or previous:
+        lines.append(line)
 
 
 def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
@@ -178,6 +214,8 @@ class _SoupTree:
             return
         text = "".join(self._text)
         self._text = []
+        if _BREAK in text:
+            text = text.replace(_BREAK, "")
         if not self._preserve and not text.strip(_ASCII_SPACES):
             text = "\n" if "\n" in text else " "
         container = self._builder.string_containers.get(self._containers[-1]) if self._containers else None
@@ -196,6 +234,24 @@ def _unwrap_layout_tables(element: lxml.html.HtmlElement) -> None:
             parts = [p for p in table.iter(*_TABLE_PARTS) if next(p.iterancestors("table")) is table]
             for part in [table, *parts]:
                 part.tag = "div"
+
+
+def _merge_adjacent_emphasis(element: lxml.html.HtmlElement) -> None:
+    """Join bold (or italic) runs that touch, so `**a****b**` comes out as `**ab**`."""
+    for run in list(element.iter(*_EMPHASIS)):
+        if run.getparent() is None:  # already merged into the run before it
+            continue
+        family = _EMPHASIS[run.tag]
+        following = run.getnext()
+        while not run.tail and following is not None and _EMPHASIS.get(following.tag) == family:
+            if len(run):
+                run[-1].tail = (run[-1].tail or "") + (following.text or "")
+            else:
+                run.text = (run.text or "") + (following.text or "")
+            run.extend(following)
+            run.tail = following.tail
+            run.getparent().remove(following)
+            following = run.getnext()
 
 
 class _Tag(Tag):
@@ -233,8 +289,11 @@ class _Converter(MarkdownConverter):
         super().__init__(
             heading_style="ATX",
             bullets="-",
-            newline_style=BACKSLASH,
             strip_document=STRIP,
+            # Newlines in the page's text become spaces (with no width to fill to): a source line
+            # starting with "-", "1." or "===" would otherwise start a list or underline a heading.
+            wrap=True,
+            wrap_width=None,
             code_language_callback=_code_language,
             keep_inline_images_in=["td", "th"],
         )
@@ -257,29 +316,62 @@ class _Converter(MarkdownConverter):
     def convert_a(self, el: Tag, text: str, parent_tags: Any) -> str:
         """Links keep their text; unsafe or missing targets leave the text alone; empty links vanish."""
         href = str(el.get("href") or "").strip()
-        if not text.strip() or text.strip() in _PERMALINK_MARKS:
+        lead, label, trail = _edges(text)
+        if not label or label in _PERMALINK_MARKS:
             return ""
         if "_noformat" in parent_tags or not href or href.lower().startswith(_UNSAFE_SCHEMES):
             return text
-        prefix, suffix = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()) :]
-        label = " ".join(text.split())
-        return f"{prefix}{self._links.link(label, href)}{suffix}"
+        return f"{lead}{self._links.link(' '.join(label.split()), href)}{trail}"
+
+    def _emphasis(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """Bold or italic, unless an enclosing element already is (`****x****` reads as nothing)."""
+        family = _EMPHASIS[el.name]
+        if any(_EMPHASIS.get(tag) == family for tag in parent_tags):
+            return text
+        # Line breaks at the edges go outside the markers: `**a\\` + newline + `**` would not close.
+        lead, core, trail = _edges(text)
+        markup = MarkdownConverter.convert_strong if family == "strong" else MarkdownConverter.convert_em
+        return lead + markup(self, el, core, parent_tags) + trail
+
+    def convert_li(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A list item, without line breaks before or after its text (an item of breaks alone is no item)."""
+        return super().convert_li(el, _edges(text)[1], parent_tags)
+
+    convert_b = convert_strong = convert_i = convert_em = _emphasis
+
+    def convert_hN(self, n: int, el: Tag, text: str, parent_tags: Any) -> str:
+        """An ATX heading; nothing for a heading without text."""
+        return super().convert_hN(n, el, text, parent_tags) if text.strip() else ""
+
+    def convert_tr(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A table row; an empty row goes, leaving the header lines markdownify may write above or below it."""
+        row = super().convert_tr(el, text, parent_tags)
+        line = f"|{text}\n"
+        if not text.replace("|", "").strip() and row.endswith(line):
+            return row[: -len(line)]
+        return row
 
     def convert_img(self, el: Tag, text: str, parent_tags: Any) -> str:
-        """`![alt](src)`, alt text alone inside headings, nothing when images are off or there is no source."""
+        """`![alt](src)`, alt text alone inside headings, nothing when images are off, decorative or without source.
+
+        `alt=""` marks an image as decorative (HTML's own rule): icons, spacers, separators.
+        """
         src = str(el.get("src") or "").strip()
         alt = " ".join(str(el.get("alt") or "").split()).replace("[", "(").replace("]", ")")
-        if not self._images or not src or src.lower().startswith(_UNSAFE_SCHEMES):
+        decorative = el.get("alt") is not None and not alt
+        if not self._images or decorative or not src or src.lower().startswith(_UNSAFE_SCHEMES):
             return ""
         if "_inline" in parent_tags and el.parent is not None and el.parent.name not in ("td", "th"):
             return alt
         return f"![{alt}]({destination(src)})"
 
     def convert_br(self, el: Tag, text: str, parent_tags: Any) -> str:
-        """A hard line break; a plain newline inside `<pre>`."""
+        """A line break (resolved by `tidy`); a plain newline inside `<pre>`, a space in headings and cells."""
         if "pre" in parent_tags:
             return "\n"
-        return super().convert_br(el, text, parent_tags)
+        if "_inline" in parent_tags:
+            return super().convert_br(el, text, parent_tags)
+        return f"{_BREAK}\n{text}"
 
     def convert_pre(self, el: Tag, text: str, parent_tags: Any) -> str:
         """A fenced block, longer than any backtick run inside, with the language and exact whitespace."""
@@ -293,7 +385,7 @@ class _Converter(MarkdownConverter):
     def _cell(self, el: Tag, text: str) -> str:
         colspan = str(el.get("colspan") or "1")
         span = max(1, min(50, int(colspan))) if colspan.isdigit() else 1
-        cell = " ".join(text.replace("\\\n", " ").split()).replace("|", "\\|")
+        cell = " ".join(text.replace(_BREAK, " ").split()).replace("|", "\\|")
         return f" {cell} |" + " |" * (span - 1)
 
     def convert_td(self, el: Tag, text: str, parent_tags: Any) -> str:
@@ -318,6 +410,12 @@ class _Converter(MarkdownConverter):
         source = (tex.get_text() if isinstance(tex, Tag) else "") or str(el.get("alttext") or "") or el.get_text(" ")
         source = " ".join(source.split())
         return f"${source}$" if source else ""
+
+
+def _edges(text: str) -> tuple[str, str, str]:
+    """`text` as its leading whitespace and line breaks, what lies between, and its trailing ones."""
+    lead, core, trail = _EDGE_BREAKS.fullmatch(text).groups()  # type: ignore[union-attr]  # always matches
+    return lead, core, trail
 
 
 def _script(marker: str, text: str) -> str:
