@@ -133,6 +133,10 @@ def test_line_breaks_join_lines_of_a_paragraph_and_never_stand_alone(html: str, 
             "<table><tr><td></td><td></td></tr><tr><td>1</td><td>2</td></tr><tr><td> </td><td><br></td></tr></table>",
             "| | |\n| --- | --- |\n| 1 | 2 |\n",
         ),
+        (
+            "<table><caption>Cap</caption><tr><th>a</th><th>b</th></tr><tr><td>1</td><td>2</td><td>3|x</td></tr></table>",
+            "Cap\n\n| a | b | |\n| --- | --- | --- |\n| 1 | 2 | 3\\|x |\n",
+        ),
     ],
 )
 def test_markup_that_would_read_wrong_is_merged_or_dropped(html: str, markdown: str) -> None:

@@ -41,6 +41,8 @@ _BREAK = "\ufdd0"
 _EDGE_BREAKS = re.compile(f"([\\s{_BREAK}]*)(.*?)([\\s{_BREAK}]*)", re.DOTALL)
 # Blockquote markers and indentation (or stray spaces) before a line's text.
 _LINE_PREFIX = re.compile(r"[\s>]*")
+_TABLE_SEPARATOR = re.compile(r"\|(?: --- \|)+")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
 # Inline markup that renders as the same Markdown emphasis.
 _EMPHASIS = {"b": "strong", "strong": "strong", "i": "em", "em": "em"}
 # Tables whose cells hold these are page layout, not data.
@@ -59,6 +61,7 @@ _LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3
 def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline, links: LinkStyle = "inline") -> str:
     """Markdown for `element` (already cleaned and with absolute links), checking `deadline` as it goes."""
     _unwrap_layout_tables(element)
+    _lift_captions(element)
     _merge_adjacent_emphasis(element)
     _drop_unread_attributes(element)
     soup = _soup(element)
@@ -236,6 +239,14 @@ def _unwrap_layout_tables(element: lxml.html.HtmlElement) -> None:
                 part.tag = "div"
 
 
+def _lift_captions(element: lxml.html.HtmlElement) -> None:
+    """Move each table's caption just before the table: markdownify writes no header row after one."""
+    for caption in list(element.iter("caption")):
+        table = caption.getparent()
+        if table is not None and table.tag == "table" and table.getparent() is not None:
+            table.addprevious(caption)
+
+
 def _merge_adjacent_emphasis(element: lxml.html.HtmlElement) -> None:
     """Join bold (or italic) runs that touch, so `**a****b**` comes out as `**ab**`."""
     for run in list(element.iter(*_EMPHASIS)):
@@ -351,6 +362,17 @@ class _Converter(MarkdownConverter):
             return row[: -len(line)]
         return row
 
+    def convert_table(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A pipe table whose header is as wide as its widest row (GFM drops the cells past the header's)."""
+        lines = text.strip().split("\n")
+        separator = next((i for i, line in enumerate(lines) if _TABLE_SEPARATOR.fullmatch(line)), 0)
+        if separator:
+            header = separator - 1
+            extra = max(_cell_count(line) for line in lines[header:]) - _cell_count(lines[header])
+            lines[header] += " |" * extra
+            lines[separator] += " --- |" * extra
+        return super().convert_table(el, "\n".join(lines), parent_tags)
+
     def convert_img(self, el: Tag, text: str, parent_tags: Any) -> str:
         """`![alt](src)`, alt text alone inside headings, nothing when images are off, decorative or without source.
 
@@ -410,6 +432,11 @@ class _Converter(MarkdownConverter):
         source = (tex.get_text() if isinstance(tex, Tag) else "") or str(el.get("alttext") or "") or el.get_text(" ")
         source = " ".join(source.split())
         return f"${source}$" if source else ""
+
+
+def _cell_count(row: str) -> int:
+    """How many cells a pipe-table row has (cell text escapes its own pipes)."""
+    return len(_CELL_BORDER.findall(row)) - 1
 
 
 def _edges(text: str) -> tuple[str, str, str]:
