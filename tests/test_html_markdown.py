@@ -124,6 +124,10 @@ def test_line_breaks_join_lines_of_a_paragraph_and_never_stand_alone(html: str, 
             "**Book by May**\\\nTravel\\\n[Go](https://e.com/)\n",
         ),
         ("<p>Eliz\n-\nProduct marketer</p><p>Title\n===</p>", "Eliz - Product marketer\n\nTitle ===\n"),
+        (
+            "<p>+</p><p>a<br>--</p><p>-</p><hr><blockquote><p>=</p></blockquote>",
+            "\\+\n\na\\\n\\--\n\n\\-\n\n---\n\n> \\=\n",
+        ),
         ("<h2> </h2><h3><img src='https://e.com/i.svg' alt=''></h3><p>x</p>", "x\n"),
         (
             "<p>a <img src='/s.gif' alt=''><img src='/m.png'><img src='/c.png' alt='Cat'>",

@@ -37,6 +37,9 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})")
 # between two lines of one paragraph, so no line is a lone backslash. A Unicode noncharacter, not
 # whitespace to markdownify; `_SoupTree` removes it from the page's own text.
 _BREAK = "\ufdd0"
+# A line of these alone would read as an empty list item, a heading underline or a rule (markdownify's own
+# rule, `---`, is the one such line it writes).
+_MARKERS_ONLY = re.compile(r"(?!---$)[-+*=#_]+")
 # Text with its leading and trailing whitespace and line breaks apart.
 _EDGE_BREAKS = re.compile(f"([\\s{_BREAK}]*)(.*?)([\\s{_BREAK}]*)", re.DOTALL)
 # Blockquote markers and indentation (or stray spaces) before a line's text.
@@ -99,6 +102,9 @@ def _add_line(lines: list[str], line: str) -> None:
     """Append `line` unless it repeats a blank line, resolving a line break at the end of the line before."""
     prefix = _LINE_PREFIX.match(line).group()  # type: ignore[union-attr]
     body = line[len(prefix) :]
+    if _MARKERS_ONLY.fullmatch(body.removesuffix(_BREAK)):  # page text such as "+" or "===" on a line of its own
+        body = "\\" + body
+        line = prefix + body
     previous = lines[-1] if lines else ""
     if previous.endswith(_BREAK):
         before = previous[:-1].rstrip()
