@@ -40,6 +40,7 @@ train-html: $(BIN)/.dev  ## retrain the HTML block classifier on the WCXB dev sp
 
 bench: $(BIN)/.dev  ## every benchmark; results and machines in bench/README.md
 	$(BIN)/python -m bench.html --compare
+	$(BIN)/python -m bench.markdown_lint
 	$(BIN)/python -m bench.pdf --repeat 3
 	$(BIN)/python -m bench.memory
 	$(BIN)/python -m bench.coldstart --runs 10

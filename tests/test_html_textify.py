@@ -1,8 +1,9 @@
-"""The benchmark's Markdown -> plain text function and word metric."""
+"""The benchmark's Markdown -> plain text function, word metric and Markdown lint."""
 
 from __future__ import annotations
 
 from bench.html import word_scores
+from bench.markdown_lint import CHECKS, defects
 from bench.textify import markdown_to_text
 
 
@@ -27,3 +28,12 @@ def test_word_scores_follow_the_wcxb_rules() -> None:
     precision, recall, f1 = word_scores("a a b c", "A b d")
     assert (precision, recall) == (0.5, 2 / 3)
     assert abs(f1 - 2 * 0.5 * (2 / 3) / (0.5 + 2 / 3)) < 1e-9
+
+
+def test_markdown_lint_finds_each_defect_outside_code_only() -> None:
+    markdown = (
+        "Text\\\n\\\n\n**a****b**\n\n###\n\n-\n\n| | |\n| --- | --- |\n| 1 | 2 |\n| | |\n\n![](x.png)\n\n"
+        "```\n\\\n###\n```\n"
+    )
+    assert defects(markdown) == set(CHECKS)
+    assert defects("| | |\n| --- | --- |\n| 1 | 2 |\n\n```\n-\n\\\n```\n\n![alt](x.png)\n") == set()
