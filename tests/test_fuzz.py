@@ -1,5 +1,8 @@
 """Property: whatever bytes arrive, `doc_reader.convert` returns a Document or raises a DocReaderError, in time.
 
+HTML results also never carry a `javascript:` link, the renderer's line-break marker, or a line that is
+only a backslash.
+
 Random bytes, tag soup, and mutations (bit flips, cuts, splices, repeats) of the
 real HTML and PDF fixtures. Example counts are modest so the suite stays fast.
 """
@@ -31,6 +34,8 @@ TOKENS = [
     "<script>", "</script>", "<style>", "<template>", "<!--", "-->", "<![CDATA[", "]]>", "<?xml version='1.0'?>",
     "<meta charset='utf-16'>", "<meta charset='bogus'>", "<base href='javascript:'>", "<svg><title>", "<math>",
     "&amp;", "&#0;", "&#x110000;", "&nbsp;", "\x00", "\ufeff", "|", "`", "*", "#", "text ", "Ünïcödé ", "\n",
+    "<br>", "<b>", "</b>", "<strong>", "</strong>", "<em>", "</em>", "<blockquote>", "<caption>", "<th>", "-", "=",
+    "\ufdd0",
 ]  # fmt: skip
 
 
@@ -85,6 +90,9 @@ def check(data: bytes, content_type: str | None = None, filename: str | None = N
         assert isinstance(result, Document) and isinstance(result.markdown, str)
         if result.kind == "html":
             assert "](javascript:" not in result.markdown.lower()
+            # The renderer's line-break marker never leaks, and a break never stands on a line of its own.
+            assert "\ufdd0" not in result.markdown
+            assert "\\" not in [line.strip() for line in result.markdown.split("\n")]
 
 
 @fuzz

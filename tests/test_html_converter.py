@@ -179,3 +179,8 @@ def test_link_with_base_href_and_unsafe_schemes() -> None:
     <a href="a.html">rel</a> <a href="JavaScript:alert(1)">js</a> <a href="data:text/html,hi">data</a>
     <a href="/b"><span> </span></a></p></body></html>"""
     assert convert(page) == "[rel](https://cdn.example.net/x/a.html) js data\n"
+
+
+def test_the_renderers_break_marker_in_page_text_is_dropped_like_a_control_character() -> None:
+    page = "<html><head><title>A\ufdd0B</title></head><body><p>x\ufdd0<br>y</p></body></html>".encode()
+    assert convert(page, extract="full") == "# AB\n\nx\\\ny\n"

@@ -65,7 +65,10 @@ _HIDDEN_MAX_SHARE = 0.6
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # lxml refuses str input that carries an XML encoding declaration, and control characters.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# A Unicode noncharacter (never text) that the renderer writes for `<br>` (`html_markdown`): removed too.
+BREAK_MARKER = "\ufdd0"
 _CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]))
+_CONTROL_CHARACTERS += BREAK_MARKER
 _CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARACTERS)}]")
 _LINKED = etree.XPath("descendant-or-self::a[@href] | descendant-or-self::img[@src]")
 _LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")

@@ -23,6 +23,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from markdownify import STRIP, MarkdownConverter
 
 from doc_reader.convert.base import Deadline
+from doc_reader.convert.html_clean import BREAK_MARKER
 from doc_reader.convert.links import Links, LinkStyle, destination
 
 _LANGUAGE_CLASS = re.compile(r"(?:^|\s)(?:language|lang|highlight-source|highlight|brush)(?:-|:\s*)([A-Za-z0-9_+#.]+)")
@@ -34,9 +35,9 @@ _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
 _INNER_SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 # `<br>` renders as this marker and a newline; `tidy` turns the marker into a hard break (`\\`) only
-# between two lines of one paragraph, so no line is a lone backslash. A Unicode noncharacter, not
-# whitespace to markdownify; `_SoupTree` removes it from the page's own text.
-_BREAK = "\ufdd0"
+# between two lines of one paragraph, so no line is a lone backslash. Not whitespace to markdownify,
+# and never in the page's text (`html_clean.parse` removes it).
+_BREAK = BREAK_MARKER
 # A line of these alone would read as an empty list item, a heading underline or a rule (markdownify's own
 # rule, `---`, is the one such line it writes).
 _MARKERS_ONLY = re.compile(r"(?!---$)[-+*=#_]+")
@@ -223,8 +224,6 @@ class _SoupTree:
             return
         text = "".join(self._text)
         self._text = []
-        if _BREAK in text:
-            text = text.replace(_BREAK, "")
         if not self._preserve and not text.strip(_ASCII_SPACES):
             text = "\n" if "\n" in text else " "
         container = self._builder.string_containers.get(self._containers[-1]) if self._containers else None
