@@ -10,6 +10,7 @@ import pytest
 from mcp import Client
 from mcp.server.mcpserver import MCPServer
 
+from doc_reader import convert
 from doc_reader.limits import strip_invisible
 from doc_reader.reader import Reader, ReadRequest
 from doc_reader.settings import Settings
@@ -56,6 +57,21 @@ def test_strip_invisible_is_linear_on_pathological_input() -> None:
     assert strip_invisible(b"<script</script>" * 200_000) == b""
     # A backtracking regex took 8.7 s on 128 kB of this; the one-pass scan is milliseconds on 3 MB.
     assert time.monotonic() - started < 5
+
+
+def test_thousands_of_touching_bold_runs_merge_within_the_deadline() -> None:
+    # Joining them one by one re-counted the children each time: 12.5 s for this page, past the deadline.
+    page = b"<html><body><p>" + b"<b><i>x</i></b>" * 50_000 + b"<strong>a<br></strong>" * 20_000 + b"</p></body></html>"
+    markdown = convert(page, extract="full", timeout=5).markdown
+    # One bold run: the italic x's, then the lines of the <strong> runs.
+    assert markdown == "***" + "x" * 50_000 + "*" + "a\\\n" * 19_999 + "a**\n"
+
+
+def test_long_runs_of_line_breaks_inside_bold_and_links_stay_linear() -> None:
+    # A lazy regex splitting off the breaks at a run's edges backtracked quadratically (hours at this size).
+    breaks = b"<br>" * 30_000
+    page = b"<html><body><p><b>a" + breaks + b"b</b> <a href='https://e.test/'>c" + breaks + b"d</a></p></body></html>"
+    assert convert(page, extract="full", timeout=5).markdown == "**a\\\nb** [c d](https://e.test/)\n"
 
 
 @pytest.mark.parametrize(

@@ -91,6 +91,7 @@ def rendered(html: str) -> str:
     [
         ("<p>a<br>b</p>", "a\\\nb\n"),
         ("<p>a<br><br><br>b<br></p><p>c</p>", "a\n\nb\n\nc\n"),
+        ("<p><b>a<br><br>b</b> <a href='https://e.com/'>c<br><br>d</a></p>", "**a\\\nb** [c d](https://e.com/)\n"),
         ("<div><br></div><p>x</p><div><br> <br></div>", "x\n"),
         ("<p><br><span><br>lead</span></p>", "lead\n"),
         ("<blockquote><p>q1<br>q2<br><br>q3</p></blockquote>", "> q1\\\n> q2\n>\n> q3\n"),

@@ -41,8 +41,8 @@ _BREAK = BREAK_MARKER
 # A line of these alone would read as an empty list item, a heading underline or a rule (markdownify's own
 # rule, `---`, is the one such line it writes).
 _MARKERS_ONLY = re.compile(r"(?!---$)[-+*=#_]+")
-# Text with its leading and trailing whitespace and line breaks apart.
-_EDGE_BREAKS = re.compile(f"([\\s{_BREAK}]*)(.*?)([\\s{_BREAK}]*)", re.DOTALL)
+# Two or more line breaks in a row inside bold or italic text: one break there (a paragraph cannot start).
+_BREAK_RUN = re.compile(f"{_BREAK}\n(?:[ \t]*{_BREAK}\n)+")
 # Blockquote markers and indentation (or stray spaces) before a line's text.
 _LINE_PREFIX = re.compile(r"[\s>]*")
 _TABLE_SEPARATOR = re.compile(r"\|(?: --- \|)+")
@@ -253,21 +253,44 @@ def _lift_captions(element: lxml.html.HtmlElement) -> None:
 
 
 def _merge_adjacent_emphasis(element: lxml.html.HtmlElement) -> None:
-    """Join bold (or italic) runs that touch, so `**a****b**` comes out as `**ab**`."""
+    """Join bold (or italic) runs that touch, so `**a****b**` comes out as `**ab**`.
+
+    Each group of touching runs is joined in one pass, building each text once: thousands of
+    `<b>` in a row stay linear.
+    """
     for run in list(element.iter(*_EMPHASIS)):
-        if run.getparent() is None:  # already merged into the run before it
+        parent = run.getparent()
+        if parent is None:  # already merged into the run before it
             continue
         family = _EMPHASIS[run.tag]
+        group = [run]
         following = run.getnext()
-        while not run.tail and following is not None and _EMPHASIS.get(following.tag) == family:
-            if len(run):
-                run[-1].tail = (run[-1].tail or "") + (following.text or "")
-            else:
-                run.text = (run.text or "") + (following.text or "")
-            run.extend(following)
-            run.tail = following.tail
-            run.getparent().remove(following)
-            following = run.getnext()
+        while not group[-1].tail and following is not None and _EMPHASIS.get(following.tag) == family:
+            group.append(following)
+            following = following.getnext()
+        if len(group) == 1:
+            continue
+        last = run[-1] if len(run) else None  # the element whose tail ends the text so far, or None for run.text
+        pieces = [(last.tail if last is not None else run.text) or ""]
+        for other in group[1:]:
+            pieces.append(other.text or "")
+            children = list(other)
+            if children:
+                _set_text(run, last, "".join(pieces))
+                run.extend(children)
+                last = children[-1]
+                pieces = [last.tail or ""]
+            run.tail = other.tail
+            parent.remove(other)
+        _set_text(run, last, "".join(pieces))
+
+
+def _set_text(element: lxml.html.HtmlElement, last: lxml.html.HtmlElement | None, text: str) -> None:
+    """Set the text after `last` inside `element` (its tail, or `element.text` when `last` is None)."""
+    if last is None:
+        element.text = text or None
+    else:
+        last.tail = text or None
 
 
 class _Tag(Tag):
@@ -337,7 +360,8 @@ class _Converter(MarkdownConverter):
             return ""
         if "_noformat" in parent_tags or not href or href.lower().startswith(_UNSAFE_SCHEMES):
             return text
-        return f"{lead}{self._links.link(' '.join(label.split()), href)}{trail}"
+        # Link text is one line: breaks inside it are spaces.
+        return f"{lead}{self._links.link(' '.join(label.replace(_BREAK, ' ').split()), href)}{trail}"
 
     def _emphasis(self, el: Tag, text: str, parent_tags: Any) -> str:
         """Bold or italic, unless an enclosing element already is (`****x****` reads as nothing)."""
@@ -346,6 +370,7 @@ class _Converter(MarkdownConverter):
             return text
         # Line breaks at the edges go outside the markers: `**a\\` + newline + `**` would not close.
         lead, core, trail = _edges(text)
+        core = _BREAK_RUN.sub(f"{_BREAK}\n", core)
         markup = MarkdownConverter.convert_strong if family == "strong" else MarkdownConverter.convert_em
         return lead + markup(self, el, core, parent_tags) + trail
 
@@ -445,9 +470,16 @@ def _cell_count(row: str) -> int:
 
 
 def _edges(text: str) -> tuple[str, str, str]:
-    """`text` as its leading whitespace and line breaks, what lies between, and its trailing ones."""
-    lead, core, trail = _EDGE_BREAKS.fullmatch(text).groups()  # type: ignore[union-attr]  # always matches
-    return lead, core, trail
+    """`text` as its leading whitespace and line breaks, what lies between, and its trailing ones.
+
+    A scan, not a regex: a lazy pattern backtracks quadratically over a long run of breaks.
+    """
+    start, end = 0, len(text)
+    while start < end and (text[start] == _BREAK or text[start].isspace()):
+        start += 1
+    while end > start and (text[end - 1] == _BREAK or text[end - 1].isspace()):
+        end -= 1
+    return text[:start], text[start:end], text[end:]
 
 
 def _script(marker: str, text: str) -> str:
