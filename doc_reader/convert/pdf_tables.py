@@ -216,9 +216,8 @@ def ruled_grids(paths: Iterable[Rect], rects: list[Rect]) -> list[Grid]:
     """
     horizontal, vertical, drawings = _rules(paths)
     grids: list[Grid] = []
-    kept_boxes: list[Rect] = []
     for box, first_rule in _regions(horizontal, rects):
-        if any(_boxes_overlap(box, other) for other in kept_boxes):
+        if any(grid.box and _boxes_overlap(box, grid.box) for grid in grids):
             continue
         inside = [rect for rect in rects if _inside(rect, box)]
         if 2 * sum(1 for drawing in drawings if _inside(drawing, box)) > len(inside):
@@ -226,7 +225,6 @@ def ruled_grids(paths: Iterable[Rect], rects: list[Rect]) -> list[Grid]:
         grid = _ruled_grid(box, first_rule, inside, _rule_edges(box, vertical))
         if grid is not None:
             grids.append(grid)
-            kept_boxes.append(box)
     return grids
 
 
