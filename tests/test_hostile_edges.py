@@ -67,6 +67,14 @@ def test_thousands_of_touching_bold_runs_merge_within_the_deadline() -> None:
     assert markdown == "***" + "x" * 50_000 + "*" + "a\\\n" * 19_999 + "a**\n"
 
 
+def test_runs_touching_across_thousands_of_wrappers_merge_within_the_deadline() -> None:
+    # One walk from a run's end enters and leaves each wrapper once, however many runs join it.
+    wrapped = b"<span><b>x</b></span>" * 30_000
+    page = b"<html><body><p>" + wrapped + b" " + b"<i>y</i><b><i>z</i></b>" * 10_000 + b"</p></body></html>"
+    markdown = convert(page, extract="full", timeout=5).markdown
+    assert markdown == "**" + "x" * 30_000 + "** *" + "y**z**" * 10_000 + "*\n"
+
+
 def test_long_runs_of_line_breaks_inside_bold_and_links_stay_linear() -> None:
     # A lazy regex splitting off the breaks at a run's edges backtracked quadratically (hours at this size).
     breaks = b"<br>" * 30_000

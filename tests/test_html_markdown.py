@@ -124,6 +124,25 @@ def test_line_breaks_join_lines_of_a_paragraph_and_never_stand_alone(html: str, 
             "<p><strong>Book by May<br></strong>Travel <a href='https://e.com/'><br>Go<br></a></p>",
             "**Book by May**\\\nTravel\\\n[Go](https://e.com/)\n",
         ),
+        # Bold-italic beside bold or italic: the run holding just the other kind trades tags and joins.
+        (
+            "<p><em><strong>a</strong></em><strong>b</strong> <i>x</i><b><i>y</i></b> "
+            "<strong><em>c</em></strong><em>.</em></p>",
+            "***a*b** *x**y*** ***c**.*\n",
+        ),
+        ("<p><em><em><strong>10</strong></em><strong>Off</strong> today</em></p>", "***10Off** today*\n"),
+        # Runs touch across the edges of wrappers that render as their text alone.
+        (
+            "<ul><li><strong>A</strong><span><strong>:</strong></span></li><li><b>S</b><span><b>ay</b> x</span></li>"
+            "<li>On <span><b>May</b></span><span><b>*</b></span></li></ul>",
+            "- **A:**\n- **Say** x\n- On **May\\***\n",
+        ),
+        # A blank link between words is a space; at a block's edge it is nothing.
+        (
+            "<div><strong>A</strong><a href='https://e.com/'> </a><strong>B</strong> c<a href='https://e.com/'> </a>"
+            "</div><div><p>x</p><a href='https://e.com/'> </a>y</div>",
+            "**A** **B** c\n\nx\n\ny\n",
+        ),
         ("<p>Eliz\n-\nProduct marketer</p><p>Title\n===</p>", "Eliz - Product marketer\n\nTitle ===\n"),
         (
             "<p>+</p><p>a<br>--</p><p>-</p><hr><blockquote><p>=</p></blockquote>",

@@ -3,12 +3,14 @@
 markdownify does the walk; this module changes what it gets wrong for our
 readers: fenced code keeps its language and exact whitespace, table cells
 escape `|`, layout tables become plain blocks and empty rows go, links never
-carry `javascript:` or empty text, images use their lazy-load source and can be
-switched off (decorative ones, `alt=""`, always are), text that looks like an
-HTML tag is escaped so that no raw HTML reaches the output, `<br>` is a hard
-break only inside a paragraph (never a line of its own), newlines in the
-page's text are spaces (so they cannot start a list or underline a heading),
-and touching or nested bold and italic runs merge instead of printing `****`.
+carry `javascript:` or empty text (a blank link between words is a space),
+images use their lazy-load source and can be switched off (decorative ones,
+`alt=""`, always are), text that looks like an HTML tag is escaped so that no
+raw HTML reaches the output, `<br>` is a hard break only inside a paragraph
+(never a line of its own), newlines in the page's text are spaces (so they
+cannot start a list or underline a heading), and bold and italic runs that
+nest or touch (also across `<span>`-like wrappers, or a bold-italic run beside
+a bold or an italic one) merge instead of printing `****`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from urllib.parse import quote
 
 import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
-from markdownify import STRIP, MarkdownConverter
+from markdownify import STRIP, MarkdownConverter, should_remove_whitespace_outside
 
 from doc_reader.convert.base import Deadline
 from doc_reader.convert.html_clean import BREAK_MARKER
@@ -49,6 +51,8 @@ _TABLE_SEPARATOR = re.compile(r"\|(?: --- \|)+")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
 # Inline markup that renders as the same Markdown emphasis.
 _EMPHASIS = {"b": "strong", "strong": "strong", "i": "em", "em": "em"}
+# Inline wrappers markdownify writes as their content alone: a run at their edge touches the runs outside.
+_TRANSPARENT = frozenset({"span", "font", "u", "small", "mark"})
 # Tables whose cells hold these are page layout, not data.
 _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 # Attributes the renderer reads: links, images, list starts, cell spans, MathML sources, code languages.
@@ -255,34 +259,78 @@ def _lift_captions(element: lxml.html.HtmlElement) -> None:
 def _merge_adjacent_emphasis(element: lxml.html.HtmlElement) -> None:
     """Join bold (or italic) runs that touch, so `**a****b**` comes out as `**ab**`.
 
-    Each group of touching runs is joined in one pass, building each text once: thousands of
-    `<b>` in a row stay linear.
+    Runs touch across the edges of wrappers that render as their text alone: `<b>a</b><span><b>b</b>
+    c</span>` reads `**ab** c`. A run holding nothing but a run of the other kind trades tags with it
+    to join a touching run of that kind: `<b><i>a</i></b><i>.</i>` reads `***a**.*`, not `***a****.*`.
     """
     for run in list(element.iter(*_EMPHASIS)):
-        parent = run.getparent()
-        if parent is None:  # already merged into the run before it
+        if run.getparent() is not None:  # else already merged into a run before it
+            _absorb_touching_runs(run, element)
+
+
+def _absorb_touching_runs(run: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> None:
+    """Move into `run` the content of each run that touches it, removing those runs.
+
+    One walk forward from `run`'s end, building its text once and entering or leaving each wrapper
+    once: thousands of `<b>` in a row, or deep in wrappers, stay linear.
+    """
+    family = _EMPHASIS[run.tag]
+    last: lxml.html.HtmlElement | None = None  # the element whose tail ends run's text, or None for run.text
+    pieces: list[str] | None = None  # run's text after `last`, once a run has joined
+    parent, previous = run.getparent(), run  # the walk stands in `parent`, after `previous` (None: at its start)
+    while not (previous.tail if previous is not None else parent.text):
+        following = previous.getnext() if previous is not None else next(iter(parent), None)
+        if following is None:  # the end of a wrapper: step out of it
+            if parent is root or parent.tag not in _TRANSPARENT:
+                break
+            parent, previous = parent.getparent(), parent
             continue
-        family = _EMPHASIS[run.tag]
-        group = [run]
-        following = run.getnext()
-        while not group[-1].tail and following is not None and _EMPHASIS.get(following.tag) == family:
-            group.append(following)
-            following = following.getnext()
-        if len(group) == 1:
+        if following.tag in _TRANSPARENT:
+            parent, previous = following, None
             continue
-        last = run[-1] if len(run) else None  # the element whose tail ends the text so far, or None for run.text
-        pieces = [(last.tail if last is not None else run.text) or ""]
-        for other in group[1:]:
-            pieces.append(other.text or "")
-            children = list(other)
-            if children:
-                _set_text(run, last, "".join(pieces))
-                run.extend(children)
-                last = children[-1]
-                pieces = [last.tail or ""]
-            run.tail = other.tail
-            parent.remove(other)
+        kind = _EMPHASIS.get(following.tag)
+        if kind is None:
+            break
+        if kind != family:
+            if _holds_only(following, family):
+                _swap_with_child(following)
+            elif pieces is None and _holds_only(run, kind):
+                _swap_with_child(run)
+                family = kind
+            else:
+                break
+        if pieces is None:
+            last = next(reversed(run), None)
+            pieces = [(last.tail if last is not None else run.text) or ""]
+        pieces.append(following.text or "")
+        children = list(following)
+        if children:
+            _set_text(run, last, "".join(pieces))
+            run.extend(children)
+            last = children[-1]
+            pieces = [last.tail or ""]
+        _set_text(parent, previous, following.tail or "")
+        parent.remove(following)
+    if pieces is not None:
         _set_text(run, last, "".join(pieces))
+
+
+def _holds_only(run: lxml.html.HtmlElement, family: str) -> bool:
+    """Whether `run` holds one run of `family` and nothing else (so the two can trade tags)."""
+    child = next(iter(run), None)  # not len(): lxml counts every child
+    return (
+        not run.text
+        and child is not None
+        and _EMPHASIS.get(child.tag) == family
+        and not child.tail
+        and child.getnext() is None
+    )
+
+
+def _swap_with_child(run: lxml.html.HtmlElement) -> None:
+    """`<b><i>x</i></b>` as `<i><b>x</b></i>`: the same text, its outer tag now the inner one's."""
+    child = run[0]
+    run.tag, child.tag = child.tag, run.tag
 
 
 def _set_text(element: lxml.html.HtmlElement, last: lxml.html.HtmlElement | None, text: str) -> None:
@@ -353,10 +401,12 @@ class _Converter(MarkdownConverter):
         return _TAG_LIKE.sub(r"\\<", super().escape(text, parent_tags))
 
     def convert_a(self, el: Tag, text: str, parent_tags: Any) -> str:
-        """Links keep their text; unsafe or missing targets leave the text alone; empty links vanish."""
+        """Links keep their text; unsafe or missing targets leave it alone; empty links go, blank ones are a space."""
         href = str(el.get("href") or "").strip()
         lead, label, trail = _edges(text)
-        if not label or label in _PERMALINK_MARKS:
+        if not label:  # a link of blanks alone still parts the words (or bold runs) either side of it
+            return " " if " " in lead and _between_words(el) else ""
+        if label in _PERMALINK_MARKS:
             return ""
         if "_noformat" in parent_tags or not href or href.lower().startswith(_UNSAFE_SCHEMES):
             return text
@@ -462,6 +512,16 @@ class _Converter(MarkdownConverter):
         source = (tex.get_text() if isinstance(tex, Tag) else "") or str(el.get("alttext") or "") or el.get_text(" ")
         source = " ".join(source.split())
         return f"${source}$" if source else ""
+
+
+def _between_words(el: Tag) -> bool:
+    """Whether `el` has text or an inline element right before and right after it (no break, block or blank)."""
+    for sibling in (el.previous_sibling, el.next_sibling):
+        if sibling is None or (isinstance(sibling, NavigableString) and not sibling.strip()):
+            return False
+        if isinstance(sibling, Tag) and (sibling.name == "br" or should_remove_whitespace_outside(sibling)):
+            return False
+    return True
 
 
 def _cell_count(row: str) -> int:
