@@ -10,6 +10,7 @@ import pytest
 from doc_reader.convert import converter_for
 from doc_reader.convert.base import ConvertOptions, Deadline, StreamInfo
 from doc_reader.convert.html import CONVERTER
+from doc_reader.convert.html_metadata import without_site_name
 from doc_reader.errors import ConversionError
 
 URL = "https://example.com/dir/page.html"
@@ -149,6 +150,33 @@ def test_metadata_from_json_ld_open_graph_and_markup() -> None:
 def test_title_prefers_the_h1_inside_a_suffixed_title() -> None:
     page = b"<html><head><title>Real headline - Example News</title></head><body><h1>Real headline</h1></body></html>"
     assert CONVERTER.convert(page, StreamInfo(kind="html"), ConvertOptions()).title == "Real headline"
+
+
+def test_title_loses_the_site_name_the_page_gives() -> None:
+    page = b"""<html><head><title>Gardens in Winter \xe2\x80\x94 Green Post</title>
+    <meta property="og:site_name" content="Green Post"></head><body><p>Frost.</p></body></html>"""
+    document = CONVERTER.convert(page, StreamInfo(kind="html", url=URL), ConvertOptions())
+    assert document.title == "Gardens in Winter"
+    assert document.metadata["site_name"] == "Green Post"
+    assert document.markdown == "# Gardens in Winter\n\nFrost.\n"
+
+
+@pytest.mark.parametrize(
+    ("title", "site_name", "url", "expected"),
+    [
+        ("Top 11 SEO Strategies | LuccaAM", None, "https://www.luccaam.com/blog", "Top 11 SEO Strategies"),
+        ("Keeping It Clean | NutritionFacts.org", None, "https://nutritionfacts.org/x", "Keeping It Clean"),
+        ("Leadfeeder | State of SEO in 2026", "Leadfeeder", None, "State of SEO in 2026"),
+        ("Part one - Part two - The Times", "The Times", None, "Part one - Part two"),
+        ("Gaming News | Game Rant", "@GameRant", None, "Gaming News"),
+        # Only a whole part that names the site goes; a title naming nothing else stays whole.
+        ("Green Post Awards - Winners", "Green Post Awards 2026", None, "Green Post Awards - Winners"),
+        ("Apple-picking season", None, "https://apple.com/", "Apple-picking season"),
+        ("Page title | Site", None, None, "Page title | Site"),
+    ],
+)
+def test_without_site_name(title: str, site_name: str | None, url: str | None, expected: str) -> None:
+    assert without_site_name(title, site_name, url) == expected
 
 
 def test_unparsable_link_keeps_its_text_and_image_sources_resolve() -> None:

@@ -9,9 +9,11 @@ Must run before cleaning, which drops `<head>` and scripts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 
@@ -37,6 +39,9 @@ _LD_KEYS: dict[str, tuple[str, ...]] = {
     "description": ("description",),
 }
 _MAX_VALUE = 500
+# What sits between a headline and the site's name in a <title>: "Headline | Site", "Site – Headline".
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»/]|::)\s+")
+_NOT_WORD = re.compile(r"\W+")
 _MAX_LD_BYTES = 200_000
 
 
@@ -69,7 +74,10 @@ def read_metadata(root: lxml.html.HtmlElement, url: str | None) -> PageMeta:
     if canonical and canonical.startswith(("http://", "https://")):
         found["canonical_url"] = canonical
     metadata = {k: v[:_MAX_VALUE] for k, v in found.items()}
-    return PageMeta(title=_title(root, metas, linked), metadata=metadata, kinds=frozenset(kinds))
+    title = _title(root, metas, linked)
+    if title:
+        title = without_site_name(title, found.get("site_name"), url)
+    return PageMeta(title=title, metadata=metadata, kinds=frozenset(kinds))
 
 
 def _title(root: lxml.html.HtmlElement, metas: dict[str, str], linked: dict[str, str]) -> str | None:
@@ -78,6 +86,29 @@ def _title(root: lxml.html.HtmlElement, metas: dict[str, str], linked: dict[str,
     if heading and heading.lower() in head_title.lower():
         head_title = heading
     return metas.get("og:title") or linked.get("headline") or head_title or heading or None
+
+
+def without_site_name(title: str, site_name: str | None, url: str | None) -> str:
+    """`title` without a leading or trailing part that names the site ("Headline | Site" -> "Headline").
+
+    A part names the site when it is the page's site name, its host name or the host name's
+    first label (`www.` aside: "LuccaAM", "NutritionFacts.org"), compared without case or
+    punctuation; the site name stays in the metadata.
+    """
+    separators = list(_TITLE_SEPARATOR.finditer(title))
+    if not separators:
+        return title
+    host = (urlsplit(url or "").hostname or "").removeprefix("www.")
+    names = {_squeeze(site_name or ""), _squeeze(host), _squeeze(host.split(".")[0])} - {""}
+    if _squeeze(title[separators[-1].end() :]) in names:
+        return title[: separators[-1].start()]
+    if _squeeze(title[: separators[0].start()]) in names:
+        return title[separators[0].end() :]
+    return title
+
+
+def _squeeze(text: str) -> str:
+    return _NOT_WORD.sub("", text.lower())
 
 
 def _text(element: lxml.html.HtmlElement | None) -> str:
