@@ -82,6 +82,15 @@ def test_long_runs_of_line_breaks_inside_bold_and_links_stay_linear() -> None:
     assert convert(page, extract="full", timeout=5).markdown == "**a\\\nb** [c d](https://e.test/)\n"
 
 
+def test_touching_inline_words_are_separated_in_linear_time() -> None:
+    flat = b"<span>a</span><span>B</span>" * 10_000
+    # Nested 90 deep, each level touching a sibling: the edge characters are found once per element.
+    nested = b"".join(b"<span>c" for _ in range(90)) + b"".join(b"</span><span>D</span>" for _ in range(90))
+    page = b"<html><body><p>" + flat + b"</p><p>" + nested * 100 + b"</p></body></html>"
+    markdown = convert(page, extract="full", timeout=5).markdown
+    assert markdown == "a B" * 10_000 + "\n\n" + ("c" * 90 + " D" + "D" * 89) * 100 + "\n"
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

@@ -179,6 +179,17 @@ def test_without_site_name(title: str, site_name: str | None, url: str | None, e
     assert without_site_name(title, site_name, url) == expected
 
 
+def test_touching_inline_boxes_read_as_separate_words() -> None:
+    page = b"""<html><body><div><span class="name">Intended Audience</span><span class="value">Trade</span></div>
+    <p><span>Size</span><span>4</span> <span>$12</span><span>.99</span> <b>foot</b><i>ball</i>
+    <a href="/a">Home</a><a href="/b">About</a> <span>ISBN</span><span>978</span></p></body></html>"""
+    # Lower-case or digit meeting upper-case or digit is two words on screen; other pairs may be one word.
+    assert convert(page, extract="full") == (
+        "Intended Audience Trade\n\nSize 4 $12.99 **foot***ball* "
+        "[Home](https://example.com/a) [About](https://example.com/b) ISBN978\n"
+    )
+
+
 def test_unparsable_link_keeps_its_text_and_image_sources_resolve() -> None:
     page = b"""<html><body><p><a href="http://[bad/x">broken</a> and <a href=" ok.html ">fine</a>
     <img src="../pic.png" alt="Pic"></p></body></html>"""
