@@ -182,11 +182,13 @@ def test_without_site_name(title: str, site_name: str | None, url: str | None, e
 def test_touching_inline_boxes_read_as_separate_words() -> None:
     page = b"""<html><body><div><span class="name">Intended Audience</span><span class="value">Trade</span></div>
     <p><span>Size</span><span>4</span> <span>$12</span><span>.99</span> <b>foot</b><i>ball</i>
-    <a href="/a">Home</a><a href="/b">About</a> <span>ISBN</span><span>978</span></p></body></html>"""
-    # Lower-case or digit meeting upper-case or digit is two words on screen; other pairs may be one word.
+    <a href="/a">Home</a><a href="/b">About</a> <span>ISBN</span><span>978</span> <span>DIY</span><span>Home</span>
+    <span>ACT</span><span>UARIAL</span></p></body></html>"""
+    # Lower-case or digit meeting upper-case or digit, or a capital meeting a capitalised word, is two
+    # words on screen; other pairs may be one word split for styling.
     assert convert(page, extract="full") == (
         "Intended Audience Trade\n\nSize 4 $12.99 **foot***ball* "
-        "[Home](https://example.com/a) [About](https://example.com/b) ISBN978\n"
+        "[Home](https://example.com/a) [About](https://example.com/b) ISBN978 DIY Home ACTUARIAL\n"
     )
 
 
