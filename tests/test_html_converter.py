@@ -147,6 +147,27 @@ def test_metadata_from_json_ld_open_graph_and_markup() -> None:
     assert document.kind == "html"
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # The title is a heading of the content, if not the first one: no second copy on top.
+        (
+            "<h3>M&amp;A Tracker</h3><h1>Cybersecurity M&amp;A Roundup</h1><p>Deals.</p>",
+            "### M&A Tracker\n\n# Cybersecurity M&A Roundup\n\nDeals.\n",
+        ),
+        (
+            "<ul><li><h2>Cybersecurity M&amp;A roundup</h2><p>Text</p></li></ul>",
+            "- ## Cybersecurity M&A roundup\n\n  Text\n",
+        ),
+        ("<h2>Intro</h2><p>Text.</p>", "# Cybersecurity M&A Roundup\n\n## Intro\n\nText.\n"),
+    ],
+)
+def test_title_is_prepended_only_when_no_heading_carries_it(body: str, expected: str) -> None:
+    page = f"<html><head><title>Cybersecurity M&amp;A Roundup | SecurityWeek</title></head><body>{body}</body></html>"
+    info = StreamInfo(kind="html", url="https://www.securityweek.com/roundup")
+    assert CONVERTER.convert(page.encode(), info, ConvertOptions(extract="full")).markdown == expected
+
+
 def test_title_prefers_the_h1_inside_a_suffixed_title() -> None:
     page = b"<html><head><title>Real headline - Example News</title></head><body><h1>Real headline</h1></body></html>"
     assert CONVERTER.convert(page, StreamInfo(kind="html"), ConvertOptions()).title == "Real headline"

@@ -20,6 +20,9 @@ from doc_reader.convert.html_metadata import read_metadata
 from doc_reader.document import Document
 
 _FIRST_HEADING = re.compile(r"^(#{1,6}) ", re.MULTILINE)
+# Any heading, also inside a list item or quote ("- # Title").
+_HEADING_TEXT = re.compile(r"^(?:[-*+>] |\d+\. | )*#{1,6} (.+)$", re.MULTILINE)
+_NOT_WORD = re.compile(r"\W+")
 
 
 class HtmlConverter:
@@ -56,11 +59,18 @@ def html_document(data: bytes, info: StreamInfo, options: ConvertOptions, predic
 
 
 def with_title(markdown: str, title: str | None) -> str:
-    """Prefix `# title` unless the content is empty or already has a top-level heading."""
+    """Prefix `# title` unless the content is empty, opens with a top-level heading or has the title as a heading."""
     first = _FIRST_HEADING.search(markdown)
     if not title or not markdown.strip() or (first and first.group(1) == "#"):
         return markdown
+    words = _words(title)
+    if any(_words(heading) == words for heading in _HEADING_TEXT.findall(markdown)):
+        return markdown
     return f"# {' '.join(title.split())}\n\n{markdown}".rstrip("\n") + "\n"
+
+
+def _words(text: str) -> str:
+    return _NOT_WORD.sub(" ", text).strip().casefold()
 
 
 CONVERTER = HtmlConverter()
