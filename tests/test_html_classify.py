@@ -10,7 +10,7 @@ from doc_reader.convert import html_model
 from doc_reader.convert.base import ConvertOptions, Deadline, StreamInfo
 from doc_reader.convert.html import html_document
 from doc_reader.convert.html_blocks import FEATURE_COUNT, features, keep_blocks, segment
-from doc_reader.convert.html_classify import Predict, select_main, without_copies
+from doc_reader.convert.html_classify import Predict, select_main, template_consensus, without_copies
 from doc_reader.errors import ConversionError
 
 
@@ -111,6 +111,16 @@ def test_later_copies_of_long_blocks_are_dropped_short_labels_are_not() -> None:
     root = body("<p>The same long paragraph here.</p><p>Reply</p><p>The same long paragraph here.</p><p>Reply</p>")
     page = segment(root)
     assert without_copies(page, [True] * 4) == [True, True, False, True]
+
+
+def test_short_blocks_of_one_template_share_their_score() -> None:
+    post = "<article class='post'><div class='author'>{}</div><p>A reply long enough to be its own block.</p></article>"
+    authors = "".join(post.format(name) for name in ("ann", "bob", "ann"))
+    page = segment(body(f"<div id='thread'>{authors}</div><div class='author'>solo</div><p class='x'>Tag</p>"))
+    assert [b.text for b in page.blocks if b.words < 3] == ["ann", "bob", "ann", "solo", "Tag"]
+    scores = np.array([0.45, 0.9, 0.41, 0.8, 0.33, 0.9, 0.1, 0.2])
+    # The three author lines share a template (div.author in article.post in div); the lone ones do not.
+    assert template_consensus(page, scores).round(3).tolist() == [0.397, 0.9, 0.397, 0.8, 0.397, 0.9, 0.1, 0.2]
 
 
 def test_rules_take_over_when_the_classifier_keeps_nothing() -> None:
