@@ -35,7 +35,8 @@ TOKENS = [
     "<meta charset='utf-16'>", "<meta charset='bogus'>", "<base href='javascript:'>", "<svg><title>", "<math>",
     "&amp;", "&#0;", "&#x110000;", "&nbsp;", "\x00", "\ufeff", "|", "`", "*", "#", "text ", "Ünïcödé ", "\n",
     "<br>", "<b>", "</b>", "<strong>", "</strong>", "<em>", "</em>", "<blockquote>", "<caption>", "<th>", "-", "=",
-    "\ufdd0",
+    "\ufdd0", "<span>", "</span>", "<span class='v'>", "<i>", "</i>", "<u>", "</u>", "x", "Y", "7",
+    "<a href='/y'> </a>",
 ]  # fmt: skip
 
 
