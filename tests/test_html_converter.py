@@ -213,6 +213,14 @@ def test_touching_inline_boxes_read_as_separate_words() -> None:
     )
 
 
+def test_faq_question_buttons_stay_other_buttons_go() -> None:
+    page = b"""<html><body><h2>FAQ</h2><button aria-expanded="false">What is an SEO checker?</button>
+    <div><p>A tool that scans a page for errors.</p></div><button>Add to cart</button><button>Why?</button>
+    <button hidden>Is this hidden question shown?</button></body></html>"""
+    expected = "## FAQ\n\nWhat is an SEO checker?\n\nA tool that scans a page for errors.\n"
+    assert convert(page, extract="full") == expected
+
+
 def test_unparsable_link_keeps_its_text_and_image_sources_resolve() -> None:
     page = b"""<html><body><p><a href="http://[bad/x">broken</a> and <a href=" ok.html ">fine</a>
     <img src="../pic.png" alt="Pic"></p></body></html>"""

@@ -59,6 +59,8 @@ DROP_TAGS = frozenset(
 # <noscript> is usually "enable JavaScript" or a tracking pixel, but some sites
 # (Discourse forums) put the whole server-rendered page in one.
 _FORM_MIN_WORDS = 60
+# A button whose text is a question of at least this many words opens an FAQ answer.
+_QUESTION_MIN_WORDS = 3
 # Pages hide <html>/<body> until their scripts run ("anti-flicker"); the text is still the page.
 _ALWAYS_SHOWN = frozenset({"html", "body"})
 _HIDDEN_MAX_SHARE = 0.6
@@ -128,6 +130,8 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     for count, element in enumerate(root.iter()):
         if count % _CHECK_EVERY == 0:
             deadline.check()
+        if element.tag == "button" and _asks_a_question(element):
+            element.tag = "div"
         if not isinstance(element.tag, str) or element.tag in DROP_TAGS:  # comments, PIs, entities too
             doomed.append(element)
         elif element.tag not in _ALWAYS_SHOWN and is_hidden(element):
@@ -150,6 +154,16 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
             element.tag = "div"
     _flatten_deep(root, deadline)
     _separate_touching_words(root)
+
+
+def _asks_a_question(button: lxml.html.HtmlElement) -> bool:
+    """Whether a `<button>` reads as a question (an FAQ toggle), which is content, not a control.
+
+    FAQ sections put each question in the button that opens its answer; dropping the button
+    left answers without their questions. Other buttons ("Add to cart", "Menu") still go.
+    """
+    text = button.text_content().strip()
+    return text.endswith("?") and len(text.split()) >= _QUESTION_MIN_WORDS
 
 
 def words(element: lxml.html.HtmlElement) -> int:
