@@ -38,12 +38,17 @@ def shape(soup: BeautifulSoup) -> list[tuple[object, ...]]:
     ]
 
 
-def prepared_body(html: str) -> lxml.html.HtmlElement:
-    """A page's cleaned body with only the attributes rendering reads, as `render` hands it over."""
+def cleaned_body(html: str) -> lxml.html.HtmlElement:
+    """A page's body after cleaning, as the converter hands it to `render`."""
     root, _ = parse(html)
     assert root is not None
     clean(root, Deadline(None))
-    body = root.find("body")
+    return root.find("body")
+
+
+def prepared_body(html: str) -> lxml.html.HtmlElement:
+    """A page's cleaned body with only the attributes rendering reads, as `render` hands it to BeautifulSoup."""
+    body = cleaned_body(html)
     html_markdown._drop_unread_attributes(body)
     return body
 
@@ -83,7 +88,7 @@ def test_a_whole_document_is_not_wrapped_again() -> None:
 
 def rendered(html: str) -> str:
     """The Markdown `render` makes of an HTML fragment's cleaned body."""
-    return html_markdown.render(prepared_body(html), images=True, deadline=Deadline(None))
+    return html_markdown.render(cleaned_body(html), images=True, deadline=Deadline(None))
 
 
 @pytest.mark.parametrize(
@@ -152,6 +157,12 @@ def test_line_breaks_join_lines_of_a_paragraph_and_never_stand_alone(html: str, 
         (
             "<p>a <img src='/s.gif' alt=''><img src='/m.png'><img src='/c.png' alt='Cat'>",
             "a ![](/m.png)![Cat](/c.png)\n",
+        ),
+        # No alt: the name a screen reader would use (aria-label, then title); alt="" stays decorative.
+        (
+            "<p><img src='/a.png' title='Sales'> <img src='/b.png' aria-label='Logo' title='x'> "
+            "<img src='/c.png' alt='' title='deco'></p>",
+            "![Sales](/a.png) ![Logo](/b.png)\n",
         ),
         (
             "<table><tr><td></td><td></td></tr><tr><td>1</td><td>2</td></tr><tr><td> </td><td><br></td></tr></table>",

@@ -71,6 +71,7 @@ def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline, 
     _unwrap_layout_tables(element)
     _lift_captions(element)
     _merge_adjacent_emphasis(element)
+    _name_images(element)
     _drop_unread_attributes(element)
     soup = _soup(element)
     deadline.check()
@@ -122,6 +123,15 @@ def _add_line(lines: list[str], line: str) -> None:
         return
     if line or previous:
         lines.append(line)
+
+
+def _name_images(element: lxml.html.HtmlElement) -> None:
+    """Give an image without `alt` the name a screen reader would use instead: `aria-label`, else `title`."""
+    for image in element.iter("img"):
+        if image.get("alt") is None:
+            name = (image.get("aria-label") or "").strip() or (image.get("title") or "").strip()
+            if name:
+                image.set("alt", name)
 
 
 def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
