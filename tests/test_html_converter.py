@@ -216,8 +216,11 @@ def test_touching_inline_boxes_read_as_separate_words() -> None:
 def test_faq_question_buttons_stay_other_buttons_go() -> None:
     page = b"""<html><body><h2>FAQ</h2><button aria-expanded="false">What is an SEO checker?</button>
     <div><p>A tool that scans a page for errors.</p></div><button>Add to cart</button><button>Why?</button>
-    <button hidden>Is this hidden question shown?</button></body></html>"""
-    expected = "## FAQ\n\nWhat is an SEO checker?\n\nA tool that scans a page for errors.\n"
+    <button hidden>Is this hidden question shown?</button>
+    <button aria-controls="a2">Is the answer hidden here?</button><p>Unrelated text.</p><div id="a2" hidden>Yes.</div>
+    <button>Does a hidden next panel count?</button><div style="display: none">It does.</div></body></html>"""
+    # A question whose answer is hidden (the panel it controls, or the element after it) goes with it.
+    expected = "## FAQ\n\nWhat is an SEO checker?\n\nA tool that scans a page for errors.\n\nUnrelated text.\n"
     assert convert(page, extract="full") == expected
 
 

@@ -127,17 +127,19 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     doomed: list[etree._Element] = []
     hidden: list[lxml.html.HtmlElement] = []
     small: list[lxml.html.HtmlElement] = []
+    questions: list[lxml.html.HtmlElement] = []
     for count, element in enumerate(root.iter()):
         if count % _CHECK_EVERY == 0:
             deadline.check()
         if element.tag == "button" and _asks_a_question(element):
-            element.tag = "div"
-        if not isinstance(element.tag, str) or element.tag in DROP_TAGS:  # comments, PIs, entities too
+            questions.append(element)
+        elif not isinstance(element.tag, str) or element.tag in DROP_TAGS:  # comments, PIs, entities too
             doomed.append(element)
         elif element.tag not in _ALWAYS_SHOWN and is_hidden(element):
             hidden.append(element)
         elif element.tag in ("form", "noscript"):
             small.append(element)
+    doomed += _controls_among(questions, root)
     for element in doomed:
         _remove(element)
     if hidden:
@@ -164,6 +166,26 @@ def _asks_a_question(button: lxml.html.HtmlElement) -> bool:
     """
     text = button.text_content().strip()
     return text.endswith("?") and len(text.split()) >= _QUESTION_MIN_WORDS
+
+
+def _controls_among(questions: list[lxml.html.HtmlElement], root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    """Keep each question button as text, except those that are hidden or open a hidden panel (returned).
+
+    The panel is the element the button's `aria-controls` names, else the one after it. Hidden text
+    never reaches the Markdown, so a question whose answer is hidden would stand alone: it goes too.
+    """
+    if not questions:
+        return []
+    ids = {element.get("id"): element for element in root.iter() if isinstance(element.tag, str) and element.get("id")}
+    controls = []
+    for button in questions:
+        targets = (button.get("aria-controls") or "").split()
+        panel = ids.get(targets[0]) if targets else button.getnext()
+        if is_hidden(button) or (panel is not None and is_hidden(panel)):
+            controls.append(button)
+        else:
+            button.tag = "div"
+    return controls
 
 
 def words(element: lxml.html.HtmlElement) -> int:
