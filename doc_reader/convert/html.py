@@ -16,13 +16,12 @@ from doc_reader.convert.html_classify import Predict, select_main
 from doc_reader.convert.html_clean import base_url, clean, make_links_absolute, parse
 from doc_reader.convert.html_extract import body_of
 from doc_reader.convert.html_markdown import render
-from doc_reader.convert.html_metadata import read_metadata
+from doc_reader.convert.html_metadata import name_key, read_metadata
 from doc_reader.document import Document
 
 _FIRST_HEADING = re.compile(r"^(#{1,6}) ", re.MULTILINE)
 # Any heading, also inside a list item or quote ("- # Title").
 _HEADING_TEXT = re.compile(r"^(?:[-*+>] |\d+\. | )*#{1,6} (.+)$", re.MULTILINE)
-_NOT_WORD = re.compile(r"\W+")
 
 
 class HtmlConverter:
@@ -63,14 +62,10 @@ def with_title(markdown: str, title: str | None) -> str:
     first = _FIRST_HEADING.search(markdown)
     if not title or not markdown.strip() or (first and first.group(1) == "#"):
         return markdown
-    words = _words(title)
-    if any(_words(heading) == words for heading in _HEADING_TEXT.findall(markdown)):
+    key = name_key(title)
+    if any(name_key(heading) == key for heading in _HEADING_TEXT.findall(markdown)):
         return markdown
     return f"# {' '.join(title.split())}\n\n{markdown}".rstrip("\n") + "\n"
-
-
-def _words(text: str) -> str:
-    return _NOT_WORD.sub(" ", text).strip().casefold()
 
 
 CONVERTER = HtmlConverter()

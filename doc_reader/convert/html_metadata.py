@@ -99,15 +99,16 @@ def without_site_name(title: str, site_name: str | None, url: str | None) -> str
     if not separators:
         return title
     host = (urlsplit(url or "").hostname or "").removeprefix("www.")
-    names = {_squeeze(site_name or ""), _squeeze(host), _squeeze(host.split(".")[0])} - {""}
-    if _squeeze(title[separators[-1].end() :]) in names:
+    names = {name_key(site_name or ""), name_key(host), name_key(host.split(".")[0])} - {""}
+    if name_key(title[separators[-1].end() :]) in names:
         return title[: separators[-1].start()]
-    if _squeeze(title[: separators[0].start()]) in names:
+    if name_key(title[: separators[0].start()]) in names:
         return title[separators[0].end() :]
     return title
 
 
-def _squeeze(text: str) -> str:
+def name_key(text: str) -> str:
+    """`text` as names are compared: lower-case, without spaces or punctuation ("NutritionFacts.org")."""
     return _NOT_WORD.sub("", text.lower())
 
 
