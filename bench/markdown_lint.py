@@ -6,8 +6,10 @@ Converts every dev page with `extract="main"` and `extract="full"` and counts th
 documents that hold at least one line (outside fenced code) a reader would trip
 over: a line that is only a backslash (a `<br>` with nothing around it), touching
 bold runs (`**a****b**`), an empty heading, a lone list marker (an empty list item),
-a table row with no text in any cell, and an image without alt text. Lines are
-checked as written; nothing is scored against ground truth.
+a table row with no text in any cell, an image without alt text, a line of separators
+alone (`|`, `•`), a no-break space or invisible character (zero-width space, soft hyphen)
+outside code, and a link whose target holds `javascript:`. Lines are checked as written;
+nothing is scored against ground truth.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ from doc_reader.convert.html import CONVERTER
 MODES = ("main", "full")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _TABLE_SEPARATOR = re.compile(r"\| ?:?-{3,}")
+_SEPARATORS = re.compile(r"\||[•·∙‧◦▪‣/–—]+(?: +[•·∙‧◦▪‣/–—]+)*")
+_INVISIBLE = re.compile("[\u00a0\u202f\u2007\u200b\u2060\ufeff\u00ad]")
+_INLINE_CODE = re.compile(r"`[^`]*`")
+_SCRIPT_TARGET = re.compile(r"\]\([^)]*javascript:", re.IGNORECASE)
 CHECKS: dict[str, Callable[[str], bool]] = {
     "line of only a backslash": lambda line: line.strip() == "\\",
     "touching bold runs (`****`)": lambda line: re.search(r"(?<!\\)\*\*\*\*", line) is not None,
@@ -32,6 +38,9 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "lone list marker": lambda line: re.fullmatch(r"\s*[-*+]\s*", line) is not None,
     "table row with no text": lambda line: re.fullmatch(r"\|( \|)+", line) is not None,
     "image without alt text": lambda line: "![](" in line,
+    "line of separators alone": lambda line: _SEPARATORS.fullmatch(line.strip()) is not None,
+    "no-break space or invisible character": lambda line: _INVISIBLE.search(_INLINE_CODE.sub("", line)) is not None,
+    "`javascript:` in a link target": lambda line: _SCRIPT_TARGET.search(line) is not None,
 }
 
 

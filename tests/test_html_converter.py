@@ -257,3 +257,37 @@ def test_link_with_base_href_and_unsafe_schemes() -> None:
 def test_the_renderers_break_marker_in_page_text_is_dropped_like_a_control_character() -> None:
     page = "<html><head><title>A\ufdd0B</title></head><body><p>x\ufdd0<br>y</p></body></html>".encode()
     assert convert(page, extract="full") == "# AB\n\nx\\\ny\n"
+
+
+def test_reading_text_has_plain_spaces_and_no_invisible_characters() -> None:
+    page = """<html><body><p>Soy\u00a0Beef\u00a0\u00a0\u2013 rice, 10\u202fkg</p><p>\u200bStarts clean.</p>
+    <p><b>Bold</b><b>\u200d</b> text, a family \U0001f468\u200d\U0001f469\u200d\U0001f467 and Wort\u00adtrennung</p>
+    <p>\u00a0</p><p><code>a\u00a0b</code></p><pre>x\u00a0\u200by</pre>
+    <img src="i.png" alt="\u200b(IMG)"></body></html>""".encode()
+    # Joiners inside a word or emoji sequence stay; code keeps every character it has.
+    assert convert(page, extract="full") == (
+        "Soy Beef \u2013 rice, 10 kg\n\nStarts clean.\n\n"
+        "**Bold** text, a family \U0001f468\u200d\U0001f469\u200d\U0001f467 and Worttrennung\n\n"
+        "`a\u00a0b`\n\n```\nx\u00a0\u200by\n```\n\n![(IMG)](https://example.com/dir/i.png)\n"
+    )
+
+
+def test_separator_lines_between_laid_out_items_go() -> None:
+    page = """<html><body><div>Updated: May 4</div><div>|</div><div>Reviewed by Ann</div><div>\u2022</div>
+    <div>5 min read</div><div>\u00b7 \u00b7</div><table><tr><td>a</td><td>|</td></tr></table></body></html>""".encode()
+    assert convert(page, extract="full") == (
+        "Updated: May 4\n\nReviewed by Ann\n\n5 min read\n\n| | |\n| --- | --- |\n| a | \\| |\n"
+    )
+
+
+def test_links_that_lead_nowhere_keep_only_their_text() -> None:
+    page = b"""<html><body><p><a href="/en/javascript:void(0)">Cookie tool</a>
+    <a href="#javascript:void(0)">Do not sell</a> <a href="mailto:">Email</a>
+    <a href="tel:">Call</a> <a href="mailto:a@example.com">Write</a></p></body></html>"""
+    assert convert(page, extract="full") == "Cookie tool Do not sell Email Call [Write](mailto:a@example.com)\n"
+
+
+def test_underscores_inside_words_need_no_backslash() -> None:
+    page = b"<html><body><p>Set max_retries in my_app.conf, not _private or a__b_ or *stars*.</p></body></html>"
+    expected = "Set max_retries in my_app.conf, not \\_private or a\\_\\_b\\_ or \\*stars\\*.\n"
+    assert convert(page, extract="full") == expected

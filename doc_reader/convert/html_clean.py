@@ -73,6 +73,10 @@ _CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0
 _CONTROL_CHARACTERS += BREAK_MARKER
 _CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARACTERS)}]")
 _LINKED = etree.XPath("descendant-or-self::a[@href] | descendant-or-self::img[@src]")
+# Elements that put their content on lines of its own inside `<pre>` (editors wrap each line in a `<div>`).
+_CODE_LINE_TAGS = frozenset(
+    {"div", "p", "li", "tr", "ul", "ol", "table", "section", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
 _LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")
 # Deeper trees are flattened: nothing readable needs more, and renderers recurse.
 MAX_DEPTH = 100
@@ -155,6 +159,8 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
         elif element.tag == "noscript":
             element.tag = "div"
     _flatten_deep(root, deadline)
+    for pre in list(root.iter("pre")):
+        _flatten_code(pre)
     _separate_touching_words(root)
 
 
@@ -222,6 +228,36 @@ def _flatten_deep(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
         element.drop_tag()
 
 
+def _flatten_code(pre: lxml.html.HtmlElement) -> None:
+    """Make a `<pre>`'s content its text as a browser shows it, in one `<code>` that keeps the language.
+
+    Highlighters wrap every token in a `<span>` (spaces too: `<span class="w"> </span>`) and
+    editors every line in a `<div>`; later steps that drop empty elements or part touching words
+    must not see those pieces, and a line in a `<div>` is a line, not a paragraph.
+    """
+    if len(pre) == 0:
+        return
+    code = next(pre.iter("code"), None)
+    parts: list[str] = [pre.text] if pre.text else []
+    for event, element in etree.iterwalk(pre, events=("start", "end")):
+        if element is pre:
+            continue
+        if element.tag in _CODE_LINE_TAGS and parts and not parts[-1].endswith("\n"):
+            parts.append("\n")  # a block starts and ends on a line of its own
+        text = ("\n" if element.tag == "br" else element.text) if event == "start" else element.tail
+        if text:
+            parts.append(text)
+    for child in list(pre):
+        pre.remove(child)
+    if code is None:
+        pre.text = "".join(parts)
+        return
+    for child in list(code):
+        code.remove(child)
+    code.text, code.tail, pre.text = "".join(parts), None, None
+    pre.append(code)
+
+
 def _separate_touching_words(root: lxml.html.HtmlElement) -> None:
     """Put a space between touching inline siblings whose words would otherwise run together.
 
@@ -230,13 +266,14 @@ def _separate_touching_words(root: lxml.html.HtmlElement) -> None:
     as text. A space goes in where a lower-case letter or a digit meets an upper-case letter or
     a digit, or a capital meets a capitalised word ("DIY|Home"): the dev pages' ground truth
     spaces such junctions 1,876 times and glues them 14 times. Other pairs ("f|or", "ACT|UARIAL")
-    are as often one word split for styling.
+    are as often one word split for styling. Code is left as written.
     """
     first: dict[etree._Element, str] = {}
     last: dict[etree._Element, str] = {}
+    in_code = {piece for code in root.iter("code", "kbd", "samp") for piece in code.iterdescendants()}
     for element in root.iter(*_INLINE):
         following = element.getnext()
-        if element.tail or following is None or following.tag not in _INLINE:
+        if element.tail or following is None or following.tag not in _INLINE or element in in_code:
             continue
         left, right = _last_character(element, last), _first_characters(following, first)
         if _starts_a_word(left, right):

@@ -33,6 +33,9 @@ _NOT_LANGUAGES = frozenset({"default", "none", "nohighlight", "plaintext"})
 # Permalink anchors next to headings ("¶", "#") carry no text worth keeping.
 _PERMALINK_MARKS = frozenset({"¶", "#", "§", "🔗", "link"})
 _UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
+# Targets that lead nowhere: a script call anywhere in the URL ("/en/javascript:void(0)", "#javascript:"),
+# or a mail, phone or text scheme with no address.
+_DEAD_TARGET = re.compile(r"javascript:|^(?:mailto|tel|sms):$", re.IGNORECASE)
 _TAG_LIKE = re.compile(r"<(?=[A-Za-z/!?])")
 _INNER_SPACES = re.compile(r"(?<=\S) {2,}(?=\S)")
 _FENCE = re.compile(r"^(`{3,}|~{3,})")
@@ -43,6 +46,18 @@ _BREAK = BREAK_MARKER
 # A line of these alone would read as an empty list item, a heading underline or a rule (markdownify's own
 # rule, `---`, is the one such line it writes).
 _MARKERS_ONLY = re.compile(r"(?!---$)[-+*=#_]+")
+# Page text of separators alone ("|", "•", "·"), between items the stylesheet lays out in a row.
+# A lone "|"; several would be an empty table row.
+_SEPARATORS_ONLY = re.compile(r"\||[•·∙‧◦▪‣/–—]+(?: +[•·∙‧◦▪‣/–—]+)*")
+# Reading text, outside `<pre>`: no-break spaces become spaces; invisible characters (zero-width
+# space, word joiner, byte-order mark, soft hyphen) go, and so do zero-width joiners that join nothing.
+_READER_TEXT = str.maketrans(
+    {"\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u200b": None, "\u2060": None, "\ufeff": None, "\u00ad": None}
+)
+# An underscore between two letters or digits can neither open nor close emphasis (CommonMark), so
+# `snake_case` and `a_b.html` in page text need no backslash.
+_INNER_UNDERSCORE = re.compile(r"(?<=[^\W_])\\_(?=[^\W_])")
+_LOOSE_JOINERS = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
 # Two or more line breaks in a row inside bold or italic text: one break there (a paragraph cannot start).
 _BREAK_RUN = re.compile(f"{_BREAK}\n(?:[ \t]*{_BREAK}\n)+")
 # Blockquote markers and indentation (or stray spaces) before a line's text.
@@ -57,7 +72,7 @@ _TRANSPARENT = frozenset({"span", "font", "u", "small", "mark"})
 _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 # Attributes the renderer reads: links, images, list starts, cell spans, MathML sources, code languages.
 _READ_ATTRIBUTES = frozenset({"href", "src", "alt", "start", "colspan", "encoding", "alttext"})
-_CODE_ATTRIBUTES = _READ_ATTRIBUTES | {"class", "data-lang"}
+_CODE_ATTRIBUTES = _READ_ATTRIBUTES | {"class", "data-lang", "data-language"}
 # Link attributes keep the escaping a round trip through libxml2's serialiser gave them: ASCII-only URLs.
 _URI_ATTRIBUTES = frozenset({"href", "src"})
 _PRINTABLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))
@@ -108,7 +123,9 @@ def _add_line(lines: list[str], line: str) -> None:
     """Append `line` unless it repeats a blank line, resolving a line break at the end of the line before."""
     prefix = _LINE_PREFIX.match(line).group()  # type: ignore[union-attr]
     body = line[len(prefix) :]
-    if _MARKERS_ONLY.fullmatch(body.removesuffix(_BREAK)):  # page text such as "+" or "===" on a line of its own
+    if _SEPARATORS_ONLY.fullmatch(body.removesuffix(_BREAK)):
+        line, body = prefix.rstrip(), ""
+    elif _MARKERS_ONLY.fullmatch(body.removesuffix(_BREAK)):  # page text such as "+" or "===" on a line of its own
         body = "\\" + body
         line = prefix + body
     previous = lines[-1] if lines else ""
@@ -373,7 +390,8 @@ def _code_language(pre: Tag) -> str:
     for node in (pre, pre.find("code"), parent, parent.parent if parent is not None else None):
         if isinstance(node, Tag):
             match = _LANGUAGE_CLASS.search(" ".join(node.get_attribute_list("class") or []))
-            language = (match.group(1) if match else str(node.get("data-lang") or "")).strip().lower()
+            named = node.get("data-lang") or node.get("data-language") or ""
+            language = (match.group(1) if match else str(named)).strip().lower()
             if language and language not in _NOT_LANGUAGES:
                 return language
     return ""
@@ -407,18 +425,22 @@ class _Converter(MarkdownConverter):
         return super().process_tag(node, parent_tags)
 
     def escape(self, text: str, parent_tags: Any) -> str:
-        """markdownify's escaping, plus `<` before a letter so text never reads as an HTML tag."""
-        return _TAG_LIKE.sub(r"\\<", super().escape(text, parent_tags))
+        """Reading text (see `_READER_TEXT`) with markdownify's escaping, less the backslash before an
+        underscore inside a word, plus one before `<` and a letter so text never reads as an HTML tag.
+        Code is never escaped, so it keeps its characters."""
+        return _TAG_LIKE.sub(r"\\<", _INNER_UNDERSCORE.sub("_", super().escape(_reading(text), parent_tags)))
 
     def convert_a(self, el: Tag, text: str, parent_tags: Any) -> str:
-        """Links keep their text; unsafe or missing targets leave it alone; empty links go, blank ones are a space."""
+        """Links keep their text; unsafe, dead or missing targets leave it alone; empty links go, blank ones
+        are a space."""
         href = str(el.get("href") or "").strip()
         lead, label, trail = _edges(text)
         if not label:  # a link of blanks alone still parts the words (or bold runs) either side of it
             return " " if " " in lead and _between_words(el) else ""
         if label in _PERMALINK_MARKS:
             return ""
-        if "_noformat" in parent_tags or not href or href.lower().startswith(_UNSAFE_SCHEMES):
+        unsafe = href.lower().startswith(_UNSAFE_SCHEMES) or _DEAD_TARGET.search(href)
+        if "_noformat" in parent_tags or not href or unsafe:
             return text
         # Link text is one line: breaks inside it are spaces.
         return f"{lead}{self._links.link(' '.join(label.replace(_BREAK, ' ').split()), href)}{trail}"
@@ -469,7 +491,7 @@ class _Converter(MarkdownConverter):
         `alt=""` marks an image as decorative (HTML's own rule): icons, spacers, separators.
         """
         src = str(el.get("src") or "").strip()
-        alt = " ".join(str(el.get("alt") or "").split()).replace("[", "(").replace("]", ")")
+        alt = " ".join(_reading(str(el.get("alt") or "")).split()).replace("[", "(").replace("]", ")")
         decorative = el.get("alt") is not None and not alt
         if not self._images or decorative or not src or src.lower().startswith(_UNSAFE_SCHEMES):
             return ""
@@ -522,6 +544,11 @@ class _Converter(MarkdownConverter):
         source = (tex.get_text() if isinstance(tex, Tag) else "") or str(el.get("alttext") or "") or el.get_text(" ")
         source = " ".join(source.split())
         return f"${source}$" if source else ""
+
+
+def _reading(text: str) -> str:
+    """`text` as a reader sees it: plain spaces, no invisible characters (see `_READER_TEXT`)."""
+    return _LOOSE_JOINERS.sub("", text.translate(_READER_TEXT))
 
 
 def _between_words(el: Tag) -> bool:
