@@ -8,7 +8,8 @@ over: a line that is only a backslash (a `<br>` with nothing around it), touchin
 bold runs (`**a****b**`), an empty heading, a lone list marker (an empty list item),
 a table row with no text in any cell, an image without alt text, a line of separators
 alone (`|`, `•`), a no-break space or invisible character (zero-width space, soft hyphen)
-outside code, and a link whose target holds `javascript:`. Lines are checked as written;
+outside code, a link whose target holds `javascript:`, and link text that starts with a
+heading or quote marker (`[### Title](url)`). Lines are checked as written;
 nothing is scored against ground truth.
 """
 
@@ -31,6 +32,7 @@ _SEPARATORS = re.compile(r"\||[•·∙‧◦▪‣/–—]+(?: +[•·∙‧◦
 _INVISIBLE = re.compile("[\u00a0\u202f\u2007\u200b\u2060\ufeff\u00ad]")
 _INLINE_CODE = re.compile(r"`[^`]*`")
 _SCRIPT_TARGET = re.compile(r"\]\([^)]*javascript:", re.IGNORECASE)
+_MARKER_IN_LINK = re.compile(r"(?<![\\!])\[(?:#{1,6}|>) ")
 CHECKS: dict[str, Callable[[str], bool]] = {
     "line of only a backslash": lambda line: line.strip() == "\\",
     "touching bold runs (`****`)": lambda line: re.search(r"(?<!\\)\*\*\*\*", line) is not None,
@@ -41,6 +43,7 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "line of separators alone": lambda line: _SEPARATORS.fullmatch(line.strip()) is not None,
     "no-break space or invisible character": lambda line: _INVISIBLE.search(_INLINE_CODE.sub("", line)) is not None,
     "`javascript:` in a link target": lambda line: _SCRIPT_TARGET.search(line) is not None,
+    "heading or quote marker in link text": lambda line: _MARKER_IN_LINK.search(line) is not None,
 }
 
 

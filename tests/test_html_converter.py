@@ -291,3 +291,19 @@ def test_underscores_inside_words_need_no_backslash() -> None:
     page = b"<html><body><p>Set max_retries in my_app.conf, not _private or a__b_ or *stars*.</p></body></html>"
     expected = "Set max_retries in my_app.conf, not \\_private or a\\_\\_b\\_ or \\*stars\\*.\n"
     assert convert(page, extract="full") == expected
+
+
+def test_rules_only_separate_text() -> None:
+    page = b"""<html><body><hr><p>One</p><hr><div><a hidden>x</a></div><hr><p>Two</p><hr><pre>---
+---</pre><hr><footer><hr></footer></body></html>"""
+    assert convert(page, extract="full") == "One\n\n---\n\nTwo\n\n---\n\n```\n---\n---\n```\n"
+
+
+def test_card_links_put_the_link_on_the_heading_and_no_markers_in_link_text() -> None:
+    page = b"""<html><body><p>Intro text.</p><a href="/t"><div><h3>Sign up for a <b>FREE</b> trial</h3>
+    <p>Experience the quality.</p></div></a><ul><li><a href="/f"><li>Flipboard</li><li>Reddit</li></a></li></ul>
+    <a href="/q"><blockquote>Use it and you will see.</blockquote></a></body></html>"""
+    assert convert(page, extract="full") == (
+        "Intro text.\n\n### [Sign up for a **FREE** trial](https://example.com/t)\n\nExperience the quality.\n\n"
+        "- [Flipboard Reddit](https://example.com/f)\n\n[Use it and you will see.](https://example.com/q)\n"
+    )

@@ -33,7 +33,9 @@ def test_word_scores_follow_the_wcxb_rules() -> None:
 def test_markdown_lint_finds_each_defect_outside_code_only() -> None:
     markdown = (
         "Text\\\n\\\n\n**a****b**\n\n###\n\n-\n\n| | |\n| --- | --- |\n| 1 | 2 |\n| | |\n\n![](x.png)\n\n"
-        "```\n\\\n###\n```\n"
+        "\u2022 \u2022\n\nno\u00a0break\n\n[x](https://a.example/javascript:void(0))\n\n[### Card](https://a.example/)\n\n"
+        "```\n\\\n###\n|\nx\u00a0y\n```\n"
     )
     assert defects(markdown) == set(CHECKS)
-    assert defects("| | |\n| --- | --- |\n| 1 | 2 |\n\n```\n-\n\\\n```\n\n![alt](x.png)\n") == set()
+    clean = "| | |\n| --- | --- |\n| 1 | 2 |\n\n```\n-\n\\\n```\n\n![alt](x.png)\n\n`a\u00a0b` and a | b\n"
+    assert defects(clean) == set()

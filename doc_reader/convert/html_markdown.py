@@ -45,6 +45,8 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})")
 _BREAK = BREAK_MARKER
 # A line of these alone would read as an empty list item, a heading underline or a rule (markdownify's own
 # rule, `---`, is the one such line it writes).
+_RULE = "---"
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MARKERS_ONLY = re.compile(r"(?!---$)[-+*=#_]+")
 # Page text of separators alone ("|", "•", "·"), between items the stylesheet lays out in a row.
 # A lone "|"; several would be an empty table row.
@@ -85,6 +87,7 @@ def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline, 
     """Markdown for `element` (already cleaned and with absolute links), checking `deadline` as it goes."""
     _unwrap_layout_tables(element)
     _lift_captions(element)
+    _link_headings(element)
     _merge_adjacent_emphasis(element)
     _name_images(element)
     _drop_unread_attributes(element)
@@ -99,7 +102,8 @@ def tidy(markdown: str) -> str:
     """Strip trailing spaces, collapse inner space and blank-line runs, leaving fenced code exactly as it is.
 
     Line breaks (`_BREAK`) become `\\` between two lines of text; at a paragraph's start or end they
-    go, and a run of them splits the paragraph in two.
+    go, and a run of them splits the paragraph in two. A rule (`---`) separates text: one at the start
+    or end, or right after another, goes (the sections between them were not selected or were empty).
     """
     lines: list[str] = []
     fence: str | None = None
@@ -112,7 +116,12 @@ def tidy(markdown: str) -> str:
             continue
         if marker:
             fence = marker.group(1)
-        _add_line(lines, _INNER_SPACES.sub(" ", line.rstrip()))
+        line = _INNER_SPACES.sub(" ", line.rstrip())
+        if line == _RULE and next((kept for kept in reversed(lines) if kept), _RULE) == _RULE:
+            continue
+        _add_line(lines, line)
+    while lines and lines[-1] in ("", _RULE):
+        lines.pop()
     if lines and lines[-1].endswith(_BREAK):
         lines[-1] = lines[-1][:-1].rstrip()
     text = "\n".join(lines).replace(_BREAK, "").strip("\n")
@@ -281,6 +290,23 @@ def _lift_captions(element: lxml.html.HtmlElement) -> None:
         table = caption.getparent()
         if table is not None and table.tag == "table" and table.getparent() is not None:
             table.addprevious(caption)
+
+
+def _link_headings(element: lxml.html.HtmlElement) -> None:
+    """Move a link that wraps a heading (a card: title, summary, picture) onto the heading's text.
+
+    Markdown cannot put a heading inside link text (`[### Title Summary](url)` reads as text with
+    hashes); `### [Title](url)` followed by the summary keeps both the outline and the target.
+    """
+    for link in [a for a in element.iter("a") if next(a.iter(*_HEADINGS), None) is not None]:
+        heading = next(link.iter(*_HEADINGS))
+        href = link.get("href")
+        if href is not None:
+            inner = heading.makeelement("a", {"href": href})
+            inner.text, heading.text = heading.text, None
+            inner.extend(heading)
+            heading.append(inner)
+        link.drop_tag()
 
 
 def _merge_adjacent_emphasis(element: lxml.html.HtmlElement) -> None:
@@ -457,8 +483,17 @@ class _Converter(MarkdownConverter):
         return lead + markup(self, el, core, parent_tags) + trail
 
     def convert_li(self, el: Tag, text: str, parent_tags: Any) -> str:
-        """A list item, without line breaks before or after its text (an item of breaks alone is no item)."""
+        """A list item, without line breaks before or after its text (an item of breaks alone is no item);
+        inside a link, its text alone (link text holds no list marker)."""
+        if "a" in parent_tags:
+            return text.strip() + " "
         return super().convert_li(el, _edges(text)[1], parent_tags)
+
+    def convert_blockquote(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A quote; inside a link, its text alone (link text holds no `>` marker)."""
+        if "a" in parent_tags:
+            return text.strip() + " "
+        return super().convert_blockquote(el, text, parent_tags)
 
     convert_b = convert_strong = convert_i = convert_em = _emphasis
 
