@@ -307,3 +307,16 @@ def test_card_links_put_the_link_on_the_heading_and_no_markers_in_link_text() ->
         "Intro text.\n\n### [Sign up for a **FREE** trial](https://example.com/t)\n\nExperience the quality.\n\n"
         "- [Flipboard Reddit](https://example.com/f)\n\n[Use it and you will see.](https://example.com/q)\n"
     )
+
+
+def test_cloudflare_protected_addresses_are_shown_as_the_reader_sees_them() -> None:
+    encoded = "264f484049664e4756564f4a5f4549484843455243420845494b"  # info@happilyconnected.com, key 0x26
+    protected = "/cdn-cgi/l/email-protection"
+    page = f"""<html><body><p>Mail <a href="{protected}" data-cfemail="{encoded}">[email&#160;protected]</a>
+    or <a href="{protected}#{encoded}">write to us</a>, not <a href="{protected}#zz">bad</a>
+    <a href="{protected}"><span data-cfemail="{encoded}">[email protected]</span></a>.</p></body></html>"""
+    address = "[info@happilyconnected.com](mailto:info@happilyconnected.com)"
+    assert convert(page.encode(), extract="full") == (
+        f"Mail {address} or [write to us](mailto:info@happilyconnected.com), not "
+        f"[bad](https://example.com/cdn-cgi/l/email-protection#zz) {address}.\n"
+    )

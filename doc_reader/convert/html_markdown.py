@@ -46,6 +46,7 @@ _BREAK = BREAK_MARKER
 # A line of these alone would read as an empty list item, a heading underline or a rule (markdownify's own
 # rule, `---`, is the one such line it writes).
 _RULE = "---"
+_EMAIL_PROTECTION = "/cdn-cgi/l/email-protection"
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MARKERS_ONLY = re.compile(r"(?!---$)[-+*=#_]+")
 # Page text of separators alone ("|", "•", "·"), between items the stylesheet lays out in a row.
@@ -90,6 +91,7 @@ def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline, 
     _link_headings(element)
     _merge_adjacent_emphasis(element)
     _name_images(element)
+    _reveal_protected_emails(element)
     _drop_unread_attributes(element)
     soup = _soup(element)
     deadline.check()
@@ -158,6 +160,38 @@ def _name_images(element: lxml.html.HtmlElement) -> None:
             name = (image.get("aria-label") or "").strip() or (image.get("title") or "").strip()
             if name:
                 image.set("alt", name)
+
+
+def _reveal_protected_emails(element: lxml.html.HtmlElement) -> None:
+    """Show the addresses Cloudflare's email protection hides behind "[email protected]".
+
+    The page carries each address XOR-encoded in hex (`data-cfemail`, or the link's fragment) and a
+    script decodes it for the reader; the first byte is the key.
+    """
+    for node in element.iter("a", "span"):
+        href = node.get("href") or ""
+        encoded = node.get("data-cfemail") or (href.partition("#")[2] if _EMAIL_PROTECTION in href else "")
+        address = _cloudflare_address(encoded) if encoded else None
+        if address is None:
+            continue
+        if node.get("data-cfemail") is not None:
+            for child in list(node):
+                node.remove(child)
+            node.text = address
+        if node.tag == "a":
+            node.set("href", f"mailto:{address}")
+        elif (link := node.getparent()) is not None and link.tag == "a" and _EMAIL_PROTECTION in link.get("href", ""):
+            link.set("href", f"mailto:{address}")
+
+
+def _cloudflare_address(encoded: str) -> str | None:
+    """The address in Cloudflare's hex encoding, or None when it does not decode to one."""
+    try:
+        data = bytes.fromhex(encoded)
+    except ValueError:
+        return None
+    address = bytes(byte ^ data[0] for byte in data[1:]).decode("utf-8", "replace") if data else ""
+    return address if "@" in address and address.isprintable() and " " not in address else None
 
 
 def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
@@ -454,7 +488,11 @@ class _Converter(MarkdownConverter):
         """Reading text (see `_READER_TEXT`) with markdownify's escaping, less the backslash before an
         underscore inside a word, plus one before `<` and a letter so text never reads as an HTML tag.
         Code is never escaped, so it keeps its characters."""
-        return _TAG_LIKE.sub(r"\\<", _INNER_UNDERSCORE.sub("_", super().escape(_reading(text), parent_tags)))
+        # Called for every piece of text: the checks skip the regular expressions that cannot match.
+        escaped = super().escape(text if text.isascii() else _reading(text), parent_tags)
+        if "\\_" in escaped:
+            escaped = _INNER_UNDERSCORE.sub("_", escaped)
+        return _TAG_LIKE.sub(r"\\<", escaped) if "<" in escaped else escaped
 
     def convert_a(self, el: Tag, text: str, parent_tags: Any) -> str:
         """Links keep their text; unsafe, dead or missing targets leave it alone; empty links go, blank ones
@@ -583,7 +621,8 @@ class _Converter(MarkdownConverter):
 
 def _reading(text: str) -> str:
     """`text` as a reader sees it: plain spaces, no invisible characters (see `_READER_TEXT`)."""
-    return _LOOSE_JOINERS.sub("", text.translate(_READER_TEXT))
+    text = text.translate(_READER_TEXT)
+    return _LOOSE_JOINERS.sub("", text) if "\u200c" in text or "\u200d" in text else text
 
 
 def _between_words(el: Tag) -> bool:
