@@ -96,6 +96,19 @@ def test_table_row_stays_whole_when_one_cell_is_kept() -> None:
     assert [" ".join(tr.text_content().split()) for tr in root.iter("tr")] == ["Weight5 kg"]
 
 
+def test_a_term_goes_when_all_its_definitions_go() -> None:
+    root = body(
+        "<dl><dt>Joined</dt><dd>Jun 4, 2024</dd><dt>Weight</dt><dd>5 kg</dd><dd>11 lb</dd>"
+        "<dt>Rating</dt><dd><img src='stars.png' alt=''></dd><dt><a href='/u/ann'>ann</a></dt><dd>Posts: 12</dd></dl>"
+    )
+    page = segment(root)
+    # Blocks: Joined, Jun 4, Weight, 5 kg, 11 lb, Rating (the picture-only definition is not a worded
+    # block), ann (a name: it stays without its definitions), Posts.
+    keep_blocks(page, [True, False, True, False, True, True, True, False], [True])
+    kept = [" ".join(e.text_content().split()) for e in root.iter("dt", "dd")]
+    assert kept == ["Weight", "11 lb", "Rating", "", "ann"]
+
+
 def test_pictures_stay_inside_the_content_and_go_with_the_banner() -> None:
     html = (
         "<header><img src='logo.png' alt='Logo'></header><nav><a href='/'>Home page</a></nav>"

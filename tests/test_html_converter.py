@@ -272,11 +272,13 @@ def test_reading_text_has_plain_spaces_and_no_invisible_characters() -> None:
     )
 
 
-def test_separator_lines_between_laid_out_items_go() -> None:
+def test_separators_between_laid_out_items_go_alone_or_at_a_line_edge() -> None:
     page = """<html><body><div>Updated: May 4</div><div>|</div><div>Reviewed by Ann</div><div>\u2022</div>
-    <div>5 min read</div><div>\u00b7 \u00b7</div><table><tr><td>a</td><td>|</td></tr></table></body></html>""".encode()
+    <div>5 min read</div><div>\u00b7 \u00b7</div><p><a href="/c">Add a comment</a> |</p><p>| Nov 3 \u2022</p>
+    <p>a | b \u2022 c</p><table><tr><td>a</td><td>|</td></tr></table></body></html>""".encode()
     assert convert(page, extract="full") == (
-        "Updated: May 4\n\nReviewed by Ann\n\n5 min read\n\n| | |\n| --- | --- |\n| a | \\| |\n"
+        "Updated: May 4\n\nReviewed by Ann\n\n5 min read\n\n[Add a comment](https://example.com/c)\n\nNov 3\n\n"
+        "a | b \u2022 c\n\n| | |\n| --- | --- |\n| a | \\| |\n"
     )
 
 

@@ -427,8 +427,10 @@ def keep_blocks(page: Page, keep: list[bool], pictures: list[bool]) -> None:
     Blocks nested inside a removed block keep their text when they are kept; elements
     left with no text and no image are removed. A block of pictures stays when `pictures`
     says so or when the blocks on both sides of it stay (a figure inside the article, not
-    a logo in the banner).
+    a logo in the banner). A term (`<dt>`) of plain text whose definitions all go, goes too:
+    a label without its value ("Joined", "Messages") tells nothing.
     """
+    keep = _without_bare_terms(page, keep)
     for (block, after), kept in zip(page.pictures, pictures, strict=True):
         if not (kept or (0 < after < len(keep) and keep[after - 1] and keep[after])):
             _strip(block.element)
@@ -445,6 +447,26 @@ def keep_blocks(page: Page, keep: list[bool], pictures: list[bool]) -> None:
     for element in doomed:
         _strip(element)
     _prune_empty(page.region)
+
+
+def _without_bare_terms(page: Page, keep: list[bool]) -> list[bool]:
+    """`keep` with each kept plain-text `<dt>` dropped when it has definitions and none of them is kept."""
+    if not any(block.element.tag == "dt" for block in page.blocks):
+        return keep
+    index = {block.element: i for i, block in enumerate(page.blocks)}
+    keep = list(keep)
+    for i, block in enumerate(page.blocks):
+        if block.element.tag != "dt" or not keep[i] or next(block.element.iter("a", "img"), None) is not None:
+            continue  # a term with a link or picture is a name (a post's author), not a label
+        definitions: list[int] = []
+        for sibling in block.element.itersiblings():
+            if sibling.tag != "dd":
+                break
+            if sibling in index:  # a definition with words (one of pictures alone is not judged here)
+                definitions.append(index[sibling])
+        if definitions and not any(keep[j] for j in definitions):
+            keep[i] = False
+    return keep
 
 
 # Elements that mean something without text: line breaks, rules, pictures, table structure.

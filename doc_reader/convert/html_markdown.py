@@ -50,6 +50,8 @@ _EMAIL_PROTECTION = "/cdn-cgi/l/email-protection"
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MARKERS_ONLY = re.compile(r"(?!---$)[-+*=#_]+")
 # Page text of separators alone ("|", "•", "·"), between items the stylesheet lays out in a row.
+# Separators left at a line's edge by items that were not selected ("Add a comment |", "| May 4").
+_EDGE_SEPARATORS = re.compile(r"^\| +|(?: +[|•·])+$")
 # A lone "|"; several would be an empty table row.
 _SEPARATORS_ONLY = re.compile(r"\||[•·∙‧◦▪‣/–—]+(?: +[•·∙‧◦▪‣/–—]+)*")
 # Reading text, outside `<pre>`: no-break spaces become spaces; invisible characters (zero-width
@@ -134,6 +136,10 @@ def _add_line(lines: list[str], line: str) -> None:
     """Append `line` unless it repeats a blank line, resolving a line break at the end of the line before."""
     prefix = _LINE_PREFIX.match(line).group()  # type: ignore[union-attr]
     body = line[len(prefix) :]
+    text = body.removesuffix(_BREAK)
+    if ("|" in text or "•" in text or "·" in text) and not (text.startswith("|") and text.endswith("|")):
+        body = _EDGE_SEPARATORS.sub("", text) + body[len(text) :]  # a table row starts and ends with "|"
+        line = prefix + body
     if _SEPARATORS_ONLY.fullmatch(body.removesuffix(_BREAK)):
         line, body = prefix.rstrip(), ""
     elif _MARKERS_ONLY.fullmatch(body.removesuffix(_BREAK)):  # page text such as "+" or "===" on a line of its own
