@@ -46,6 +46,7 @@ _BREAK = BREAK_MARKER
 # A line of these alone would read as an empty list item, a heading underline or a rule (markdownify's own
 # rule, `---`, is the one such line it writes).
 _RULE = "---"
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)]) ")
 _EMAIL_PROTECTION = "/cdn-cgi/l/email-protection"
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MARKERS_ONLY = re.compile(r"(?!---$)[-+*=#_]+")
@@ -108,6 +109,7 @@ def tidy(markdown: str) -> str:
     Line breaks (`_BREAK`) become `\\` between two lines of text; at a paragraph's start or end they
     go, and a run of them splits the paragraph in two. A rule (`---`) separates text: one at the start
     or end, or right after another, goes (the sections between them were not selected or were empty).
+    A line is indented only under a list item or definition.
     """
     lines: list[str] = []
     fence: str | None = None
@@ -121,8 +123,11 @@ def tidy(markdown: str) -> str:
         if marker:
             fence = marker.group(1)
         line = _INNER_SPACES.sub(" ", line.rstrip())
-        if line == _RULE and next((kept for kept in reversed(lines) if kept), _RULE) == _RULE:
+        previous = next((kept for kept in reversed(lines) if kept), None)
+        if line == _RULE and previous in (None, _RULE):
             continue
+        if line[:1] == " " and not _indents_under(previous):
+            line = line.lstrip(" ")  # page whitespace, not structure: 4 spaces would start a code block
         _add_line(lines, line)
     while lines and lines[-1] in ("", _RULE):
         lines.pop()
@@ -130,6 +135,14 @@ def tidy(markdown: str) -> str:
         lines[-1] = lines[-1][:-1].rstrip()
     text = "\n".join(lines).replace(_BREAK, "").strip("\n")
     return text + "\n" if text else ""
+
+
+def _indents_under(previous: str | None) -> bool:
+    """Whether a line after `previous` (the last line with text) may be indented: under a list item or
+    definition, or inside one (the renderer writes no indented code blocks)."""
+    return previous is not None and (
+        previous[:1] == " " or previous[:1] == ":" or _LIST_ITEM.match(previous) is not None
+    )
 
 
 def _add_line(lines: list[str], line: str) -> None:
@@ -525,6 +538,14 @@ class _Converter(MarkdownConverter):
         core = _BREAK_RUN.sub(f"{_BREAK}\n", core)
         markup = MarkdownConverter.convert_strong if family == "strong" else MarkdownConverter.convert_em
         return lead + markup(self, el, core, parent_tags) + trail
+
+    def convert_div(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A block; an empty one still ends the line it interrupts, as on screen (`**a****b**` otherwise)."""
+        if not text.strip() and "_inline" not in parent_tags:
+            return "\n\n"
+        return super().convert_div(el, text, parent_tags)
+
+    convert_article = convert_section = convert_div
 
     def convert_li(self, el: Tag, text: str, parent_tags: Any) -> str:
         """A list item, without line breaks before or after its text (an item of breaks alone is no item);
