@@ -43,17 +43,17 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})")
 # between two lines of one paragraph, so no line is a lone backslash. Not whitespace to markdownify,
 # and never in the page's text (`html_clean.parse` removes it).
 _BREAK = BREAK_MARKER
-# A line of these alone would read as an empty list item, a heading underline or a rule (markdownify's own
-# rule, `---`, is the one such line it writes).
 _RULE = "---"
 _LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)]) ")
 _EMAIL_PROTECTION = "/cdn-cgi/l/email-protection"
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+# A line of these alone would read as an empty list item, a heading underline or a rule (markdownify's own
+# rule, `---`, is the one such line it writes).
 _MARKERS_ONLY = re.compile(r"(?!---$)[-+*=#_]+")
-# Page text of separators alone ("|", "•", "·"), between items the stylesheet lays out in a row.
 # Separators left at a line's edge by items that were not selected ("Add a comment |", "| May 4").
 _EDGE_SEPARATORS = re.compile(r"^\| +|(?: +[|•·])+$")
-# A lone "|"; several would be an empty table row.
+# Page text of separators alone ("|", "•", "·"), between items the stylesheet lays out in a row: a lone
+# "|" (several would be an empty table row), or runs of the others.
 _SEPARATORS_ONLY = re.compile(r"\||[•·∙‧◦▪‣/–—]+(?: +[•·∙‧◦▪‣/–—]+)*")
 # Reading text, outside `<pre>`: no-break spaces become spaces; invisible characters (zero-width
 # space, word joiner, byte-order mark, soft hyphen) go, and so do zero-width joiners that join nothing.
