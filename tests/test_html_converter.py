@@ -326,7 +326,8 @@ def test_cloudflare_protected_addresses_are_shown_as_the_reader_sees_them() -> N
 
 def test_empty_blocks_still_part_lines_and_page_whitespace_indents_nothing() -> None:
     page = b"""<html><body><div><strong>Choose your language</strong><div><select><option>EN</option></select>
-    </div><strong>Choose your currency</strong></div><p>Cookies</p><div>    <span>    <span>    Marketing</span></span></div>
+    </div><strong>Choose your currency</strong></div><p>Cookies</p>
+    <div>    <span>    <span>    Marketing</span></span></div>
     <ul><li>a<p>b</p></li></ul></body></html>"""
     # Two bold runs apart on screen stay apart (not `****`); no line is indented into a code block.
     assert convert(page, extract="full") == (
