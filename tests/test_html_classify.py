@@ -96,6 +96,16 @@ def test_table_row_stays_whole_when_one_cell_is_kept() -> None:
     assert [" ".join(tr.text_content().split()) for tr in root.iter("tr")] == ["Weight5 kg"]
 
 
+def test_a_table_whose_header_stays_keeps_its_rows() -> None:
+    root = body(
+        "<table><tr><th>Size</th><th>EU</th></tr><tr><td>8</td><td>42</td></tr></table>"
+        "<table><tbody><tr><td>Ad</td><td>Buy now</td></tr></tbody></table>"
+    )
+    page = segment(root)
+    keep_blocks(page, [True, True, False, False, False, False], [])
+    assert [" ".join(tr.text_content().split()) for tr in root.iter("tr")] == ["SizeEU", "842"]
+
+
 def test_a_term_goes_when_all_its_definitions_go() -> None:
     root = body(
         "<dl><dt>Joined</dt><dd>Jun 4, 2024</dd><dt>Weight</dt><dd>5 kg</dd><dd>11 lb</dd>"

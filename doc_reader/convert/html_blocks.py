@@ -422,7 +422,8 @@ def _repeats(element: lxml.html.HtmlElement | None, cache: _Siblings) -> float:
 
 
 def keep_blocks(page: Page, keep: list[bool], pictures: list[bool]) -> None:
-    """Remove the own text of every block not in `keep`, in place; a table row stays whole if any cell stays.
+    """Remove the own text of every block not in `keep`, in place; a table row stays whole if any cell stays,
+    and a table whose header stays keeps all its rows.
 
     Blocks nested inside a removed block keep their text when they are kept; elements
     left with no text and no image are removed. A block of pictures stays when `pictures`
@@ -435,18 +436,33 @@ def keep_blocks(page: Page, keep: list[bool], pictures: list[bool]) -> None:
         if not (kept or (0 < after < len(keep) and keep[after - 1] and keep[after])):
             _strip(block.element)
     rows: dict[lxml.html.HtmlElement, bool] = {}
+    headed: set[lxml.html.HtmlElement] = set()  # tables whose header cells stay
     for block, kept in zip(page.blocks, keep, strict=True):
         if block.element.tag in ("td", "th"):
             row = block.element.getparent()
             rows[row] = rows.get(row, False) or kept
+            if kept and block.element.tag == "th" and (table := _table_of(row)) is not None:
+                headed.add(table)
     doomed = [
         b.element
         for b, kept in zip(page.blocks, keep, strict=True)
-        if not kept and not (b.element.tag in ("td", "th") and rows.get(b.element.getparent()))
+        if not kept
+        and not (
+            b.element.tag in ("td", "th")
+            and (rows.get(b.element.getparent()) or _table_of(b.element.getparent()) in headed)
+        )
     ]
     for element in doomed:
         _strip(element)
     _prune_empty(page.region)
+
+
+def _table_of(row: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The `<table>` a row belongs to (through `<thead>`/`<tbody>`/`<tfoot>`), or None."""
+    parent = row.getparent()
+    if parent is not None and parent.tag in ("thead", "tbody", "tfoot"):
+        parent = parent.getparent()
+    return parent if parent is not None and parent.tag == "table" else None
 
 
 def _without_bare_terms(page: Page, keep: list[bool]) -> list[bool]:
