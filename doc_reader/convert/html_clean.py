@@ -67,7 +67,7 @@ _ALWAYS_SHOWN = frozenset({"html", "body"})
 _HIDDEN_MAX_SHARE = 0.6
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # The class names stylesheets conventionally use to move text off screen for screen readers alone ("Skip
-# to content", "(opens in a new tab)", icon names). On the dev pages 8,668 such elements' texts are
+# to content", "(opens in a new tab)", icon names). In a one-off count on the dev pages 8,668 such elements' texts are
 # not in the ground truth and 828 are (mostly words such as "Search" that the page shows elsewhere).
 _VISUALLY_HIDDEN = re.compile(
     r"(?<![\w-])(?:sr-only|sr_only|screen-?reader-(?:text|only)|visually-?hidden|visually_hidden|hidden-visually"
