@@ -11,6 +11,7 @@ Markdown.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from urllib.parse import urljoin
 
 import lxml.html
@@ -42,7 +43,6 @@ DROP_TAGS = frozenset(
         "option",
         "optgroup",
         "textarea",
-        "button",
         "datalist",
         "output",
         "progress",
@@ -81,6 +81,16 @@ BREAK_MARKER = "\ufdd0"
 _CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]))
 _CONTROL_CHARACTERS += BREAK_MARKER
 _CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARACTERS)}]")
+_MENU_ROLES = frozenset({"navigation", "menu", "menubar"})
+_OPENING_CONTROLS = etree.XPath(
+    "//*[@aria-controls]"
+    "[@role='tab' or @aria-expanded='false' or (not(@aria-expanded) and (self::a or @role='button'))]"
+)
+_WITH_ID = etree.XPath("//*[@id]")
+# A framework may hide a wrapper around the panel that the control names, this many levels up.
+_PANEL_WRAPPERS = 2
+# React's inline calls that move a streamed segment: $RC("B:0","S:0") and $RS("S:1","P:1").
+_REACT_MOVE = re.compile(r'\$R([CS])\("([^"]+)","([^"]+)"')
 _LINKED = etree.XPath("descendant-or-self::a[@href] | descendant-or-self::img[@src]")
 # Elements that put their content on lines of its own inside `<pre>` (editors wrap each line in a `<div>`).
 _CODE_LINE_TAGS = frozenset(
@@ -153,22 +163,32 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     hidden: list[lxml.html.HtmlElement] = []
     small: list[lxml.html.HtmlElement] = []
     questions: list[lxml.html.HtmlElement] = []
+    buttons: list[lxml.html.HtmlElement] = []
     for count, element in enumerate(root.iter()):
         if count % _CHECK_EVERY == 0:
             deadline.check()
-        if element.tag == "button" and _asks_a_question(element):
-            questions.append(element)
+        if element.tag == "button":
+            (questions if _asks_a_question(element) else buttons).append(element)
         elif not isinstance(element.tag, str) or element.tag in DROP_TAGS:  # comments, PIs, entities too
             doomed.append(element)
         elif element.tag not in _ALWAYS_SHOWN and is_hidden(element):
             hidden.append(element)
         elif element.tag in ("form", "noscript"):
             small.append(element)
-    doomed += _controls_among(questions, root)
+    disclosed = _disclosed(root, hidden)
+    doomed += _controls_among(questions, root, disclosed)
+    hidden = _reveal_streamed([element for element in hidden if element not in disclosed], doomed)
     for element in doomed:
         _remove(element)
+    total = words(root) if hidden or buttons else 0
+    for button in buttons:
+        # libxml2 leaves a <button> open around <div>s left open inside it, where a browser closes
+        # it at </button>: a button holding most of the page is that accident, and only its tag goes.
+        if button.getparent() is not None and words(button) > _HIDDEN_MAX_SHARE * total:
+            button.drop_tag()
+        else:
+            _remove(button)
     if hidden:
-        total = words(root)
         for element in hidden:
             # Server-rendered apps ship the whole page in a hidden wrapper that scripts reveal;
             # that wrapper is the page, not a hidden aside (injections are a small part of a page).
@@ -185,6 +205,61 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     _separate_touching_words(root)
 
 
+def _reveal_streamed(hidden: list[lxml.html.HtmlElement], doomed: list[etree._Element]) -> list[lxml.html.HtmlElement]:
+    """Put React's streamed content where the page's scripts put it; return the elements still hidden.
+
+    React's streaming server renders (Next.js) send late parts of a page at the end of the body as
+    `<div hidden id="S:n">`; an inline script (`$RC("B:m","S:n")`, `$RS("S:n","P:n")`) moves each
+    into its placeholder `<template id="B:m">` or `<template id="P:n">`, dropping the boundary's
+    "Loading..." fallback up to its `<!--/$-->` comment. Without the scripts (saved pages), a
+    segment goes to the placeholder with its own number. The `doomed` scripts, templates and
+    comments are read before they go.
+    """
+    segments = {e.get("id", ""): e for e in hidden if e.tag == "div" and e.get("id", "").startswith("S:")}
+    if not segments:
+        return hidden
+    placeholders = {e.get("id"): e for e in doomed if e.tag == "template" and e.get("id", "")[:2] in ("B:", "P:")}
+    targets: dict[str, str] = {}
+    for script in (e for e in doomed if e.tag == "script" and e.text and "$R" in e.text):
+        for kind, first, second in _REACT_MOVE.findall(script.text):
+            targets[second if kind == "C" else first] = first if kind == "C" else second
+    revealed = set()
+    for name, segment in segments.items():
+        number = name[2:]
+        placeholder = placeholders.get(targets.get(name, f"P:{number}"))
+        if placeholder is None:
+            placeholder = placeholders.get(f"B:{number}")
+        if placeholder is None or placeholder.getparent() is None or segment in placeholder.iterancestors():
+            continue
+        if placeholder.get("id", "").startswith("B:"):
+            _drop_fallback(placeholder)
+        segment.tail = None  # whitespace between the streamed parts
+        placeholder.addprevious(segment)
+        segment.drop_tag()
+        revealed.add(segment)
+    return [e for e in hidden if e not in revealed]
+
+
+def _drop_fallback(template: lxml.html.HtmlElement) -> None:
+    """Remove what follows a Suspense boundary's template up to its closing `<!--/$-->` comment, if there is one."""
+    fallback: list[etree._Element] = []
+    depth = 0
+    node = template.getnext()
+    while node is not None:
+        if not isinstance(node.tag, str) and node.text in ("/$", "$", "$?", "$!"):
+            if node.text == "/$" and depth == 0:
+                break
+            depth += -1 if node.text == "/$" else 1
+        fallback.append(node)
+        node = node.getnext()
+    if node is None:
+        return
+    template.tail = None
+    parent = template.getparent()
+    for element in fallback:
+        parent.remove(element)
+
+
 def _asks_a_question(button: lxml.html.HtmlElement) -> bool:
     """Whether a `<button>` reads as a question (an FAQ toggle), which is content, not a control.
 
@@ -195,11 +270,65 @@ def _asks_a_question(button: lxml.html.HtmlElement) -> bool:
     return text.endswith("?") and len(text.split()) >= _QUESTION_MIN_WORDS
 
 
-def _controls_among(questions: list[lxml.html.HtmlElement], root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+def _disclosed(root: lxml.html.HtmlElement, hidden: list[lxml.html.HtmlElement]) -> set[lxml.html.HtmlElement]:
+    """The hidden elements a control on the page opens with one click: tab panels and accordion panels.
+
+    They are the page's content behind tabs and accordions (FAQ answers, each language's
+    instructions). A control names its panel in `aria-controls` (a tab, or a collapsed control:
+    `aria-expanded="false"`, or a link or `role="button"` that does not say), or a tab panel names
+    its tab in `aria-labelledby`; the hidden element is the panel or holds it (frameworks hide a
+    wrapper). Hidden text that nothing on the page opens stays hidden, and so do drop-down menus,
+    the same widget inside navigation.
+    """
+    # Some pages write the reference as a fragment ("#tab-1").
+    targets = {
+        name.removeprefix("#")
+        for control in _OPENING_CONTROLS(root)
+        for name in control.get("aria-controls", "").split()[:1]
+    }
+    # An id reference list, though pages also give tabs ids with spaces ("tab-C# (.NET Core)").
+    labelled = {
+        element: {label, *label.split()[:1]}
+        for element in hidden
+        if element.get("role") == "tabpanel" and (label := element.get("aria-labelledby", "").strip())
+    }
+    wanted = targets.union(*labelled.values())
+    if not wanted:
+        return set()
+    found: dict[str, list[lxml.html.HtmlElement]] = defaultdict(list)  # pages repeat ids
+    for element in _WITH_ID(root):
+        if element.get("id") in wanted:
+            found[element.get("id", "")].append(element)
+    disclosed = {
+        panel
+        for panel, names in labelled.items()
+        if any(e.get("role") == "tab" for n in names for e in found.get(n, ()))
+    }
+    hidden_set = set(hidden)
+    for node in (element for name in targets for element in found.get(name, ())):
+        for _ in range(_PANEL_WRAPPERS + 1):
+            if node is None or _is_navigation(node):
+                break
+            if node in hidden_set:
+                if not any(_is_navigation(ancestor) for ancestor in node.iterancestors()):
+                    disclosed.add(node)
+                break
+            node = node.getparent()
+    return disclosed
+
+
+def _is_navigation(element: lxml.html.HtmlElement) -> bool:
+    return element.tag == "nav" or element.get("role") in _MENU_ROLES
+
+
+def _controls_among(
+    questions: list[lxml.html.HtmlElement], root: lxml.html.HtmlElement, disclosed: set[lxml.html.HtmlElement]
+) -> list[lxml.html.HtmlElement]:
     """Keep each question button as text, except those that are hidden or open a hidden panel (returned).
 
-    The panel is the element the button's `aria-controls` names, else the one after it. Hidden text
-    never reaches the Markdown, so a question whose answer is hidden would stand alone: it goes too.
+    The panel is the element the button's `aria-controls` names, else the one after it; a
+    `disclosed` panel is not hidden. Hidden text never reaches the Markdown, so a question whose
+    answer is hidden would stand alone: it goes too.
     """
     if not questions:
         return []
@@ -208,7 +337,7 @@ def _controls_among(questions: list[lxml.html.HtmlElement], root: lxml.html.Html
     for button in questions:
         targets = (button.get("aria-controls") or "").split()
         panel = ids.get(targets[0]) if targets else button.getnext()
-        if is_hidden(button) or (panel is not None and is_hidden(panel)):
+        if is_hidden(button) or (panel is not None and panel not in disclosed and is_hidden(panel)):
             controls.append(button)
         else:
             button.tag = "div"

@@ -31,17 +31,19 @@ _CHROME = etree.XPath(f"{_CHROME_XPATH} | {_PAGE_HEADER_FOOTER}")
 _CONTENT = etree.XPath(".//main | .//article | .//*[@role='main'] | .//h1")
 # Chrome never holds more than this share of a page's words.
 _CHROME_MAX_SHARE = 0.5
+# An off-canvas drawer (cart, menu); an "accordion drawer" is an expandable section of the content.
+_DRAWER = r"(?<!accordion[_-])drawer"
 # Class/id words of blocks that are never main content.
 _BOILERPLATE = re.compile(
     r"(?:^|[\s_-])(?:share|sharing|social|related|recommend\w*|newsletter|subscribe|signup|sidebar"
     r"|breadcrumbs?|cookies?|consent|advert\w*|ads?|adsense|promo|sponsor\w*|popup|modal|menu|navbar|nav|skip"
     r"|pagination|pager|toolbar|masthead|login|footer|author-?bio|about-author"
-    r"|trending|popular|upsell|cross-?sell|recently-viewed|drawer|mini-?cart|cart|facets?|filters?|quick-?view"
+    rf"|trending|popular|upsell|cross-?sell|recently-viewed|{_DRAWER}|mini-?cart|cart|facets?|filters?|quick-?view"
     r"|off-?canvas|announcement|mega-?menu|wishlist)(?:$|[\s_-])"
 )
 # Blocks that are never the page, whatever their size: overlays that scripts open, and comment
 # threads under an article (on discussion pages the comments are the content).
-_OVERLAY_WORDS = r"modal|popup|drawer|off-?canvas|cookies?|consent"
+_OVERLAY_WORDS = rf"modal|popup|{_DRAWER}|off-?canvas|cookies?|consent"
 _COMMENT_WORDS = r"comments?|comment-?list|disqus|respond"
 
 
