@@ -1,6 +1,6 @@
 """Train the HTML block classifier on the WCXB dev split, cross-validate it, export it.
 
-    .venv/bin/python -m bench.train_html [--folds 5] [--cv-only] [--render]
+    .venv/bin/python -m bench.train_html [--folds 5] [--cv-only] [--render [--dump out.json]]
 
 Every dev page goes through doc-reader's own cleaning and block features
 (`doc_reader.convert.html_classify.page_features`). A block's label is 1 when at
@@ -29,8 +29,9 @@ import statistics
 import sys
 import zlib
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from multiprocessing import Pool
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -207,8 +208,13 @@ def _flatten(root: dict[str, Any]) -> dict[str, Any]:
     return {**arrays, "depth": depth}
 
 
-def render_cv(dev: list[Page], models: dict[int, lgb.Booster], domains: dict[str, str], folds: int) -> None:
-    """Score the full converter's Markdown with each page's out-of-fold model (the bench.html metric)."""
+def render_cv(
+    dev: list[Page], models: dict[int, lgb.Booster], domains: dict[str, str], folds: int, dump: Path | None
+) -> None:
+    """Score the full converter's Markdown with each page's out-of-fold model (the bench.html metric).
+
+    `dump` receives the per-page scores as JSON, in `bench.html --dump`'s format.
+    """
 
     def extractor_for(model: lgb.Booster) -> Any:
         def extract(html: str, url: str) -> str:
@@ -219,7 +225,11 @@ def render_cv(dev: list[Page], models: dict[int, lgb.Booster], domains: dict[str
         return extract
 
     scores = [score_page(page, extractor_for(models[fold_of(domains[page.id], folds)])) for page in dev]
-    print(summarise(f"doc-reader, {folds}-fold cross-validated by domain", scores))
+    name = f"doc-reader, {folds}-fold cross-validated by domain"
+    print(summarise(name, scores))
+    print(f"F1 to four places: {statistics.fmean(score.f1 for score in scores):.4f}")
+    if dump:
+        dump.write_text(json.dumps({name: [asdict(score) for score in scores]}), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--cv-only", action="store_true", help="do not write the model file")
     parser.add_argument("--render", action="store_true", help="also score the rendered Markdown out of fold")
+    parser.add_argument(
+        "--dump", type=Path, default=None, help="with --render: write per-page scores to this JSON file"
+    )
     args = parser.parse_args(argv)
     dev = list(load_pages(None, None))
     with Pool(2) as pool:
@@ -240,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     report("ceiling: the blocks labelled main content", pages, [(p.labels >= 0.5).astype(float) for p in pages])
     report("ceiling: each page's best cut of its out-of-fold scores", pages, list(map(best_cut, pages, scores)))
     if args.render:
-        render_cv(dev, models, {p.id: p.domain for p in pages}, args.folds)
+        render_cv(dev, models, {p.id: p.domain for p in pages}, args.folds, args.dump)
     if args.cv_only:
         return 0
     booster = train(pages)
