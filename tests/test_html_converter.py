@@ -247,8 +247,21 @@ def test_content_behind_tabs_and_accordions_is_read_but_menus_stay_closed() -> N
     <a role="button" aria-controls="p2">Details</a><div id="p2" style="display:none"><p>Made of oak.</p></div>
     <div hidden id="p3"><p>Nothing opens this.</p></div></body></html>"""
     expected = (
-        "## Install\n\nRun pip install.\n\nRun mvn install.\n\nRun go get.\n\n## FAQ\n\nIs shipping free?\n\n"
+        "## Install\n\nRun pip install.\n\n**Java**\n\nRun mvn install.\n\n**Go**\n\nRun go get.\n\n"
+        "## FAQ\n\nIs shipping free?\n\n"
         "Yes, over ten dollars.\n\nDetails\n\nMade of oak.\n"
+    )
+    assert convert(page, extract="full") == expected
+
+
+def test_each_tab_panel_opens_with_its_tabs_name() -> None:
+    page = b"""<html><body><main><h1>Install</h1><div role="tablist">
+    <span role="tab" id="a" aria-controls="pa">Python</span><span role="tab" id="b">Node.js</span></div>
+    <div role="tabpanel" id="pa">pip install x</div><div role="tabpanel" aria-labelledby="b" hidden><p>npm i x</p></div>
+    <div role="tabpanel" aria-labelledby="nobody"><p>No tab names this one.</p></div></main></body></html>"""
+    expected = (
+        "# Install\n\nPython Node.js\n\n**Python**\n\npip install x\n\n**Node.js**\n\nnpm i x\n\n"
+        "No tab names this one.\n"
     )
     assert convert(page, extract="full") == expected
 

@@ -87,6 +87,10 @@ _OPENING_CONTROLS = etree.XPath(
     "[@role='tab' or @aria-expanded='false' or (not(@aria-expanded) and (self::a or @role='button'))]"
 )
 _WITH_ID = etree.XPath("//*[@id]")
+_TAB_PARTS = etree.XPath("//*[@role='tab' or @role='tabpanel']")
+# The attribute that carries a tab panel's name from cleaning to rendering.
+TAB_LABEL = "data-doc-reader-tab"
+_TAB_LABEL_MAX_WORDS = 8
 # A framework may hide a wrapper around the panel that the control names, this many levels up.
 _PANEL_WRAPPERS = 2
 # React's inline calls that move a streamed segment: $RC("B:0","S:0") and $RS("S:1","P:1").
@@ -175,6 +179,7 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
             hidden.append(element)
         elif element.tag in ("form", "noscript"):
             small.append(element)
+    _name_tab_panels(root)
     disclosed = _disclosed(root, hidden)
     doomed += _controls_among(questions, root, disclosed)
     hidden = _reveal_streamed([element for element in hidden if element not in disclosed], doomed)
@@ -315,6 +320,30 @@ def _disclosed(root: lxml.html.HtmlElement, hidden: list[lxml.html.HtmlElement])
                 break
             node = node.getparent()
     return disclosed
+
+
+def _name_tab_panels(root: lxml.html.HtmlElement) -> None:
+    """Give each tab panel the text of its tab (`TAB_LABEL`), for the renderer to write above it.
+
+    Once every panel is read, a panel's tab is the only thing saying what it is for ("Java" over
+    "Run mvn install"); tabs are often buttons, which cleaning removes. A page with one panel has
+    no need for it.
+    """
+    parts = _TAB_PARTS(root)
+    panels = [element for element in parts if element.get("role") == "tabpanel"]
+    if len(panels) < 2:
+        return
+    tabs = [element for element in parts if element.get("role") == "tab"]
+    by_id = {tab.get("id"): tab for tab in tabs if tab.get("id")}
+    by_panel = {name.removeprefix("#"): tab for tab in tabs for name in tab.get("aria-controls", "").split()[:1]}
+    for panel in panels:
+        label = panel.get("aria-labelledby", "").strip()
+        tab = by_panel.get(panel.get("id", ""))
+        for name in (label, *label.split()[:1]):
+            tab = by_id.get(name) if tab is None else tab
+        text = " ".join(tab.text_content().split()) if tab is not None else ""
+        if text and len(text.split()) <= _TAB_LABEL_MAX_WORDS:
+            panel.set(TAB_LABEL, text)
 
 
 def _is_navigation(element: lxml.html.HtmlElement) -> bool:

@@ -22,10 +22,11 @@ from urllib.parse import quote
 
 import lxml.html
 from bs4 import BeautifulSoup, NavigableString, Tag
+from lxml import etree
 from markdownify import STRIP, MarkdownConverter, should_remove_whitespace_outside
 
 from doc_reader.convert.base import Deadline
-from doc_reader.convert.html_clean import BREAK_MARKER
+from doc_reader.convert.html_clean import BREAK_MARKER, TAB_LABEL
 from doc_reader.convert.links import Links, LinkStyle, destination
 
 _LANGUAGE_CLASS = re.compile(r"(?:^|\s)(?:language|lang|highlight-source|highlight|brush)(?:-|:\s*)([A-Za-z0-9_+#.]+)")
@@ -84,6 +85,7 @@ _URI_ATTRIBUTES = frozenset({"href", "src"})
 _PRINTABLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))
 # What BeautifulSoup counts as whitespace when it collapses whitespace-only text.
 _ASCII_SPACES = " \n\t\f\r"
+_TAB_PANELS = etree.XPath(f"descendant-or-self::*[@{TAB_LABEL}]")
 _LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::blockquote]"
 
 
@@ -95,6 +97,7 @@ def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline, 
     _merge_adjacent_emphasis(element)
     _name_images(element)
     _reveal_protected_emails(element)
+    _label_tab_panels(element)
     _drop_unread_attributes(element)
     soup = _soup(element)
     deadline.check()
@@ -211,6 +214,20 @@ def _cloudflare_address(encoded: str) -> str | None:
         return None
     address = bytes(byte ^ data[0] for byte in data[1:]).decode("utf-8", "replace") if data else ""
     return address if "@" in address and address.isprintable() and " " not in address else None
+
+
+def _label_tab_panels(element: lxml.html.HtmlElement) -> None:
+    """Open each tab panel that still has text with its tab's name in bold (`html_clean._name_tab_panels`)."""
+    for panel in _TAB_PANELS(element):
+        if not panel.text_content().strip():
+            continue
+        label = lxml.html.Element("p")
+        strong = lxml.html.Element("strong")
+        strong.text = panel.get(TAB_LABEL)
+        label.append(strong)
+        label.tail = panel.text
+        panel.text = None
+        panel.insert(0, label)
 
 
 def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
