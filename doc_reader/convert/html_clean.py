@@ -217,7 +217,8 @@ def _reveal_streamed(hidden: list[lxml.html.HtmlElement], doomed: list[etree._El
     `<div hidden id="S:n">`; an inline script (`$RC("B:m","S:n")`, `$RS("S:n","P:n")`) moves each
     into its placeholder `<template id="B:m">` or `<template id="P:n">`, dropping the boundary's
     "Loading..." fallback up to its `<!--/$-->` comment. Without the scripts (saved pages), a
-    segment goes to the placeholder with its own number. The `doomed` scripts, templates and
+    segment goes to the placeholder with its own number. A segment inside a `<template>` is not in
+    the document, so no script finds it: it stays hidden. The `doomed` scripts, templates and
     comments are read before they go.
     """
     segments = {e.get("id", ""): e for e in hidden if e.tag == "div" and e.get("id", "").startswith("S:")}
@@ -234,7 +235,8 @@ def _reveal_streamed(hidden: list[lxml.html.HtmlElement], doomed: list[etree._El
         placeholder = placeholders.get(targets.get(name, f"P:{number}"))
         if placeholder is None:
             placeholder = placeholders.get(f"B:{number}")
-        if placeholder is None or placeholder.getparent() is None or segment in placeholder.iterancestors():
+        inert = any(ancestor.tag in DROP_TAGS for ancestor in segment.iterancestors())  # a <template>'s content
+        if placeholder is None or placeholder.getparent() is None or inert or segment in placeholder.iterancestors():
             continue
         if placeholder.get("id", "").startswith("B:"):
             _drop_fallback(placeholder)
