@@ -82,12 +82,9 @@ _CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0
 _CONTROL_CHARACTERS += BREAK_MARKER
 _CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARACTERS)}]")
 _MENU_ROLES = frozenset({"navigation", "menu", "menubar"})
-_OPENING_CONTROLS = etree.XPath(
-    "//*[@aria-controls]"
-    "[@role='tab' or @aria-expanded='false' or (not(@aria-expanded) and (self::a or @role='button'))]"
-)
-_WITH_ID = etree.XPath("//*[@id]")
-_TAB_PARTS = etree.XPath("//*[@role='tab' or @role='tabpanel']")
+# Tabs, tab panels and the controls that open panels: one walk finds every role and aria-controls.
+_ROLES_AND_CONTROLS = etree.XPath("//@role | //@aria-controls")
+_IDS = etree.XPath("//@id")
 # The attribute that carries a tab panel's name from cleaning to rendering.
 TAB_LABEL = "data-doc-reader-tab"
 _TAB_LABEL_MAX_WORDS = 8
@@ -179,8 +176,9 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
             hidden.append(element)
         elif element.tag in ("form", "noscript"):
             small.append(element)
-    _name_tab_panels(root)
-    disclosed = _disclosed(root, hidden)
+    tab_parts, controls = _widget_parts(root)
+    _name_tab_panels(tab_parts)
+    disclosed = _disclosed(root, hidden, controls)
     doomed += _controls_among(questions, root, disclosed)
     hidden = _reveal_streamed([element for element in hidden if element not in disclosed], doomed)
     for element in doomed:
@@ -277,7 +275,28 @@ def _asks_a_question(button: lxml.html.HtmlElement) -> bool:
     return text.endswith("?") and len(text.split()) >= _QUESTION_MIN_WORDS
 
 
-def _disclosed(root: lxml.html.HtmlElement, hidden: list[lxml.html.HtmlElement]) -> set[lxml.html.HtmlElement]:
+def _widget_parts(root: lxml.html.HtmlElement) -> tuple[list[lxml.html.HtmlElement], list[lxml.html.HtmlElement]]:
+    """The tabs and tab panels of the page, and the controls that open a panel (see `_disclosed`)."""
+    tab_parts, controls = [], []
+    for attribute in _ROLES_AND_CONTROLS(root):
+        element = attribute.getparent()
+        if attribute.attrname == "role":
+            if attribute in ("tab", "tabpanel"):
+                tab_parts.append(element)
+        elif _opens(element):
+            controls.append(element)
+    return tab_parts, controls
+
+
+def _opens(control: lxml.html.HtmlElement) -> bool:
+    """A tab, a collapsed control, or a link or `role="button"` that does not say whether it is expanded."""
+    role, expanded = control.get("role"), control.get("aria-expanded")
+    return role == "tab" or expanded == "false" or (expanded is None and (control.tag == "a" or role == "button"))
+
+
+def _disclosed(
+    root: lxml.html.HtmlElement, hidden: list[lxml.html.HtmlElement], controls: list[lxml.html.HtmlElement]
+) -> set[lxml.html.HtmlElement]:
     """The hidden elements a control on the page opens with one click: tab panels and accordion panels.
 
     They are the page's content behind tabs and accordions (FAQ answers, each language's
@@ -288,11 +307,7 @@ def _disclosed(root: lxml.html.HtmlElement, hidden: list[lxml.html.HtmlElement])
     the same widget inside navigation.
     """
     # Some pages write the reference as a fragment ("#tab-1").
-    targets = {
-        name.removeprefix("#")
-        for control in _OPENING_CONTROLS(root)
-        for name in control.get("aria-controls", "").split()[:1]
-    }
+    targets = {name.removeprefix("#") for control in controls for name in control.get("aria-controls", "").split()[:1]}
     # An id reference list, though pages also give tabs ids with spaces ("tab-C# (.NET Core)").
     labelled = {
         element: {label, *label.split()[:1]}
@@ -303,9 +318,9 @@ def _disclosed(root: lxml.html.HtmlElement, hidden: list[lxml.html.HtmlElement])
     if not wanted:
         return set()
     found: dict[str, list[lxml.html.HtmlElement]] = defaultdict(list)  # pages repeat ids
-    for element in _WITH_ID(root):
-        if element.get("id") in wanted:
-            found[element.get("id", "")].append(element)
+    for name in _IDS(root):
+        if name in wanted:
+            found[str(name)].append(name.getparent())
     disclosed = {
         panel
         for panel, names in labelled.items()
@@ -324,14 +339,13 @@ def _disclosed(root: lxml.html.HtmlElement, hidden: list[lxml.html.HtmlElement])
     return disclosed
 
 
-def _name_tab_panels(root: lxml.html.HtmlElement) -> None:
+def _name_tab_panels(parts: list[lxml.html.HtmlElement]) -> None:
     """Give each tab panel the text of its tab (`TAB_LABEL`), for the renderer to write above it.
 
     Once every panel is read, a panel's tab is the only thing saying what it is for ("Java" over
     "Run mvn install"); tabs are often buttons, which cleaning removes. A page with one panel has
     no need for it.
     """
-    parts = _TAB_PARTS(root)
     panels = [element for element in parts if element.get("role") == "tabpanel"]
     if len(panels) < 2:
         return
