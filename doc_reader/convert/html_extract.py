@@ -57,7 +57,7 @@ _OVERLAY = _class_words(_OVERLAY_WORDS)
 _CONSENT = _class_words("consent")
 _OVERLAY_OR_COMMENTS = _class_words(f"{_OVERLAY_WORDS}|{_COMMENT_WORDS}")
 _DISCUSSION_KINDS = frozenset({"discussionforumposting", "qapage", "socialmediaposting"})
-_NAMED = etree.XPath(".//*[@class or @id]")
+_NAME_VALUES = etree.XPath("descendant::*/@class | descendant::*/@id")
 _NOT_BOILERPLATE = etree.XPath("self::main | self::article | .//main | .//article | .//h1")
 # What must be left of the content after dropping a large overlay or comment thread.
 _MIN_REST_SHARE = 0.3
@@ -132,7 +132,7 @@ def drop_overlays(body: lxml.html.HtmlElement, kinds: frozenset[str]) -> None:
     """Remove consent dialogs, overlays and (except on discussion pages) comment threads, however large."""
     names = _OVERLAY if kinds & _DISCUSSION_KINDS else _OVERLAY_OR_COMMENTS
     # One walk finds both passes' candidates: every consent block is also an overlay.
-    candidates = [element for element in _NAMED(body) if names.search(_names(element))]
+    candidates = _named(body, names)
     _drop_large(body, [element for element in candidates if _CONSENT.search(_names(element))], min_share=0.0)
     _drop_large(body, [element for element in candidates if body in element.iterancestors()])
 
@@ -169,9 +169,10 @@ def prune(content: lxml.html.HtmlElement) -> None:
     """
     total = _words(content) or 1
     prose = _link_words(content) / total < _PROSE_LINK_DENSITY
+    boilerplate = set(_named(content, _BOILERPLATE))
 
     def doomed_block(element: lxml.html.HtmlElement) -> bool:
-        named = bool(_BOILERPLATE.search(_names(element)))
+        named = element in boilerplate
         if not (named or (prose and element.tag in _LIST_TAGS)):
             return False  # decided without counting words, which reads the whole subtree
         words = _words(element)
@@ -196,6 +197,19 @@ def _outermost(
             found.append(element)
             walker.skip_subtree()
     return found
+
+
+def _named(region: lxml.html.HtmlElement, pattern: re.Pattern[str]) -> list[lxml.html.HtmlElement]:
+    """The descendants of `region` with a class or id that `pattern` finds (lower-cased), in document order.
+
+    One walk over the attribute values: most elements have neither, and a name word never spans
+    the class and the id, so each value is searched alone.
+    """
+    found: dict[lxml.html.HtmlElement, None] = {}
+    for value in _NAME_VALUES(region):
+        if pattern.search(value.lower()):
+            found[value.getparent()] = None
+    return list(found)
 
 
 def _names(element: lxml.html.HtmlElement) -> str:
