@@ -29,7 +29,7 @@ _CHROME_XPATH = (
 # <header>/<footer> are page chrome only when not inside sectioning content (HTML spec: banner/contentinfo).
 _PAGE_HEADER_FOOTER = "(//header | //footer)[not(ancestor::article or ancestor::main or ancestor::section)]"
 _CHROME = etree.XPath(f"{_CHROME_XPATH} | {_PAGE_HEADER_FOOTER}")
-_CONTENT = etree.XPath(".//main | .//article | .//*[@role='main'] | .//h1")
+_CONTENT = etree.XPath(".//main | .//article | descendant::*/@role[.='main']/.. | .//h1")
 # Chrome never holds more than this share of a page's words.
 _CHROME_MAX_SHARE = 0.5
 # An off-canvas drawer (cart, menu); an "accordion drawer" is an expandable section of the content.

@@ -85,7 +85,7 @@ _URI_ATTRIBUTES = frozenset({"href", "src"})
 _PRINTABLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))
 # What BeautifulSoup counts as whitespace when it collapses whitespace-only text.
 _ASCII_SPACES = " \n\t\f\r"
-_TAB_PANELS = etree.XPath(f"descendant-or-self::*[@{TAB_LABEL}]")
+_TAB_PANELS = etree.XPath(f"descendant-or-self::*/@{TAB_LABEL}/..")
 _LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::blockquote]"
 
 
