@@ -5,7 +5,9 @@ widgets, form controls, comments, and hidden elements (`hidden`,
 `aria-hidden="true"`, inline `display:none` / `visibility:hidden`, `<template>`, and
 visually-hidden class names such as `sr-only`).
 Hidden text is a common carrier for prompt injection, so it never reaches the
-Markdown.
+Markdown, except what the page itself shows: a panel that a tab or accordion control
+opens (`_disclosed`), and the parts React's streaming scripts move into place
+(`_reveal_streamed`).
 """
 
 from __future__ import annotations
@@ -317,10 +319,7 @@ def _disclosed(
     wanted = targets.union(*labelled.values())
     if not wanted:
         return set()
-    found: dict[str, list[lxml.html.HtmlElement]] = defaultdict(list)  # pages repeat ids
-    for name in _IDS(root):
-        if name in wanted:
-            found[str(name)].append(name.getparent())
+    found = _elements_by_id(root, wanted)
     disclosed = {
         panel
         for panel, names in labelled.items()
@@ -337,6 +336,15 @@ def _disclosed(
                 break
             node = node.getparent()
     return disclosed
+
+
+def _elements_by_id(root: lxml.html.HtmlElement, names: set[str]) -> dict[str, list[lxml.html.HtmlElement]]:
+    """The elements whose `id` is one of `names`, by id, in document order (pages repeat ids)."""
+    found: dict[str, list[lxml.html.HtmlElement]] = defaultdict(list)
+    for name in _IDS(root):
+        if name in names:
+            found[str(name)].append(name.getparent())
+    return found
 
 
 def _name_tab_panels(parts: list[lxml.html.HtmlElement]) -> None:
@@ -377,11 +385,12 @@ def _controls_among(
     """
     if not questions:
         return []
-    ids = {element.get("id"): element for element in root.iter() if isinstance(element.tag, str) and element.get("id")}
+    references = [(button.get("aria-controls") or "").split()[:1] for button in questions]
+    ids = _elements_by_id(root, {name for names in references for name in names})
     controls = []
-    for button in questions:
-        targets = (button.get("aria-controls") or "").split()
-        panel = ids.get(targets[0]) if targets else button.getnext()
+    for button, targets in zip(questions, references, strict=True):
+        # The last element with the id, as a page script's lookup table would hold it.
+        panel = (ids[targets[0]][-1] if targets[0] in ids else None) if targets else button.getnext()
         if is_hidden(button) or (panel is not None and panel not in disclosed and is_hidden(panel)):
             controls.append(button)
         else:
