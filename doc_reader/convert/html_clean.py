@@ -308,8 +308,7 @@ def _disclosed(
     wrapper). Hidden text that nothing on the page opens stays hidden, and so do drop-down menus,
     the same widget inside navigation.
     """
-    # Some pages write the reference as a fragment ("#tab-1").
-    targets = {name.removeprefix("#") for control in controls for name in control.get("aria-controls", "").split()[:1]}
+    targets = {name for control in controls if (name := _controlled_id(control)) is not None}
     # An id reference list, though pages also give tabs ids with spaces ("tab-C# (.NET Core)").
     labelled = {
         element: {label, *label.split()[:1]}
@@ -338,6 +337,15 @@ def _disclosed(
     return disclosed
 
 
+def _controlled_id(control: lxml.html.HtmlElement) -> str | None:
+    """The id of the panel `control` opens: the first name in its `aria-controls`, if any.
+
+    Some pages write the reference as a fragment ("#tab-1").
+    """
+    names = control.get("aria-controls", "").split()
+    return names[0].removeprefix("#") if names else None
+
+
 def _elements_by_id(root: lxml.html.HtmlElement, names: set[str]) -> dict[str, list[lxml.html.HtmlElement]]:
     """The elements whose `id` is one of `names`, by id, in document order (pages repeat ids)."""
     found: dict[str, list[lxml.html.HtmlElement]] = defaultdict(list)
@@ -359,7 +367,7 @@ def _name_tab_panels(parts: list[lxml.html.HtmlElement]) -> None:
         return
     tabs = [element for element in parts if element.get("role") == "tab"]
     by_id = {tab.get("id"): tab for tab in tabs if tab.get("id")}
-    by_panel = {name.removeprefix("#"): tab for tab in tabs for name in tab.get("aria-controls", "").split()[:1]}
+    by_panel = {name: tab for tab in tabs if (name := _controlled_id(tab)) is not None}
     for panel in panels:
         label = panel.get("aria-labelledby", "").strip()
         tab = by_panel.get(panel.get("id", ""))

@@ -154,11 +154,13 @@ def _add_line(lines: list[str], line: str) -> None:
     body = line[len(prefix) :]
     text = body.removesuffix(_BREAK)
     if ("|" in text or "•" in text or "·" in text) and not (text.startswith("|") and text.endswith("|")):
-        body = _EDGE_SEPARATORS.sub("", text) + body[len(text) :]  # a table row starts and ends with "|"
+        end = body[len(text) :]
+        text = _EDGE_SEPARATORS.sub("", text)  # a table row starts and ends with "|"
+        body = text + end
         line = prefix + body
-    if _SEPARATORS_ONLY.fullmatch(body.removesuffix(_BREAK)):
+    if _SEPARATORS_ONLY.fullmatch(text):
         line, body = prefix.rstrip(), ""
-    elif _MARKERS_ONLY.fullmatch(body.removesuffix(_BREAK)):  # page text such as "+" or "===" on a line of its own
+    elif _MARKERS_ONLY.fullmatch(text):  # page text such as "+" or "===" on a line of its own
         body = "\\" + body
         line = prefix + body
     previous = lines[-1] if lines else ""
@@ -368,8 +370,8 @@ def _link_headings(element: lxml.html.HtmlElement) -> None:
     Markdown cannot put a heading inside link text (`[### Title Summary](url)` reads as text with
     hashes); `### [Title](url)` followed by the summary keeps both the outline and the target.
     """
-    for link in [a for a in element.iter("a") if next(a.iter(*_HEADINGS), None) is not None]:
-        heading = next(link.iter(*_HEADINGS))
+    cards = [(a, heading) for a in element.iter("a") if (heading := next(a.iter(*_HEADINGS), None)) is not None]
+    for link, heading in cards:
         href = link.get("href")
         if href is not None:
             inner = heading.makeelement("a", {"href": href})
