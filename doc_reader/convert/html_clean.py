@@ -7,7 +7,8 @@ visually-hidden class names such as `sr-only`).
 Hidden text is a common carrier for prompt injection, so it never reaches the
 Markdown, except what the page itself shows: a panel that a tab or accordion control
 opens (`_disclosed`), and the parts React's streaming scripts move into place
-(`_reveal_streamed`).
+(`_reveal_streamed`). Code blocks lose the line numbers beside them and become plain
+text (`html_code`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import lxml.html
 from lxml import etree
 
 from doc_reader.convert.base import Deadline
+from doc_reader.convert.html_code import flatten_code, remove_line_numbers
 
 # Never visible, or not text: dropped with everything inside.
 DROP_TAGS = frozenset(
@@ -95,10 +97,6 @@ _PANEL_WRAPPERS = 2
 # React's inline calls that move a streamed segment: $RC("B:0","S:0") and $RS("S:1","P:1").
 _REACT_MOVE = re.compile(r'\$R([CS])\("([^"]+)","([^"]+)"')
 _LINKED = etree.XPath("descendant-or-self::a[@href] | descendant-or-self::img[@src]")
-# Elements that put their content on lines of its own inside `<pre>` (editors wrap each line in a `<div>`).
-_CODE_LINE_TAGS = frozenset(
-    {"div", "p", "li", "tr", "ul", "ol", "table", "section", "h1", "h2", "h3", "h4", "h5", "h6"}
-)
 _LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")
 # Deeper trees are flattened: nothing readable needs more, and renderers recurse.
 MAX_DEPTH = 100
@@ -162,6 +160,7 @@ def is_hidden(element: lxml.html.HtmlElement) -> bool:
 
 def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     """Remove invisible and non-text content from `root` in place, and flatten over-deep nesting."""
+    remove_line_numbers(root)
     doomed: list[etree._Element] = []
     hidden: list[lxml.html.HtmlElement] = []
     small: list[lxml.html.HtmlElement] = []
@@ -206,7 +205,7 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
             element.tag = "div"
     _flatten_deep(root, deadline)
     for pre in list(root.iter("pre")):
-        _flatten_code(pre)
+        flatten_code(pre)
     _separate_touching_words(root)
 
 
@@ -438,36 +437,6 @@ def _flatten_deep(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
         if count % _CHECK_EVERY == 0:
             deadline.check()
         element.drop_tag()
-
-
-def _flatten_code(pre: lxml.html.HtmlElement) -> None:
-    """Make a `<pre>`'s content its text as a browser shows it, in one `<code>` that keeps the language.
-
-    Highlighters wrap every token in a `<span>` (spaces too: `<span class="w"> </span>`) and
-    editors every line in a `<div>`; later steps that drop empty elements or part touching words
-    must not see those pieces, and a line in a `<div>` is a line, not a paragraph.
-    """
-    if len(pre) == 0:
-        return
-    code = next(pre.iter("code"), None)
-    parts: list[str] = [pre.text] if pre.text else []
-    for event, element in etree.iterwalk(pre, events=("start", "end")):
-        if element is pre:
-            continue
-        if element.tag in _CODE_LINE_TAGS and parts and not parts[-1].endswith("\n"):
-            parts.append("\n")  # a block starts and ends on a line of its own
-        text = ("\n" if element.tag == "br" else element.text) if event == "start" else element.tail
-        if text:
-            parts.append(text)
-    for child in list(pre):
-        pre.remove(child)
-    if code is None:
-        pre.text = "".join(parts)
-        return
-    for child in list(code):
-        code.remove(child)
-    code.text, code.tail, pre.text = "".join(parts), None, None
-    pre.append(code)
 
 
 def _separate_touching_words(root: lxml.html.HtmlElement) -> None:

@@ -1,0 +1,127 @@
+"""Code blocks: the code as a reader copies it, one `<pre>` of plain text each.
+
+Highlighters number the lines beside the code. Some put the numbers in a table
+cell next to the code's own cell (Pygments' `highlighttable`, Hugo's `lntable`,
+Rouge's `rouge-table`, highlight.js line numbers: one row per line), others in a
+span at the start of each line (`<span class="linenos">`, Chroma's `ln`,
+react-syntax-highlighter, Docusaurus). Copying the code leaves them out, and so
+does `remove_line_numbers`: a number column would otherwise become a table
+around the code or digits glued to every line (`1def f():`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import lxml.html
+from lxml import etree
+
+# Elements that put their content on lines of its own inside `<pre>` (editors wrap each line in a `<div>`).
+_CODE_LINE_TAGS = frozenset(
+    {"div", "p", "li", "tr", "ul", "ol", "table", "section", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+_NUMBERS = re.compile(r"\s*\d+(?:\s+\d+)*\s*")
+# Class names of line-number elements: `linenos`, `lineno`, `line-number`, `codeLineNumber_x1`, `hljs-ln-n`...
+_NUMBER_CLASS = re.compile(r"line-?num|lineno|(?:^|\s)(?:ln|lnt|gutter|hljs-ln-n)(?:\s|$)", re.IGNORECASE)
+_UNSELECTABLE = re.compile(r"user-select\s*:\s*none", re.IGNORECASE)
+# `.name{...user-select:none...}` in a stylesheet (CSS-in-JS libraries put one next to each element).
+_UNSELECTABLE_RULE = re.compile(r"\.([\w-]+)\s*\{[^}]*user-select\s*:\s*none", re.IGNORECASE)
+
+
+def remove_line_numbers(root: lxml.html.HtmlElement) -> None:
+    """Remove the line numbers that highlighters show beside the code of `root`'s `<pre>` blocks.
+
+    Line numbers are counted in a table cell beside a cell of code, or stand alone in an
+    element at the start of a line that a class names a line number or that cannot be selected
+    (`user-select: none`, inline or in a `<style>` rule). Run before `<style>` elements go.
+    """
+    unselectable: set[str] | None = None
+    for pre in list(root.iter("pre")):
+        _unwrap_number_table(pre)
+        for cell in [cell for table in pre.iter("table") for cell in table.iter("td", "th")]:
+            if len(cell.getparent()) > 1 and _line_count(cell.text_content()):
+                cell.drop_tree()
+        for element in list(pre.iterdescendants("span", "div", "a", "td")):
+            if len(element) or not element.text or _NUMBERS.fullmatch(element.text) is None:
+                continue
+            classes = element.get("class", "")
+            if not (_NUMBER_CLASS.search(classes) or _UNSELECTABLE.search(element.get("style", ""))):
+                if unselectable is None:
+                    unselectable = _unselectable_classes(root)
+                if not classes or unselectable.isdisjoint(classes.split()):
+                    continue
+            element.drop_tree()
+
+
+def _unwrap_number_table(pre: lxml.html.HtmlElement) -> None:
+    """Put the cell holding `pre` in place of its one-row table if the only other text numbers its lines.
+
+    Other cells may be blank: a number column whose numbers went as line-number elements.
+    """
+    cell = next(pre.iterancestors("td", "th"), None)
+    if cell is None:
+        return
+    row, table = cell.getparent(), next(cell.iterancestors("table"), None)
+    if row is None or table is None or table.getparent() is None or len(row) < 2:
+        return
+    if sum(1 for _ in table.iter("tr")) != 1:
+        return
+    others = [other.text_content() for other in row if other is not cell and isinstance(other.tag, str)]
+    numbers = [text for text in others if text.strip()]
+    lines = pre.text_content().rstrip("\n").count("\n") + 1
+    if len(numbers) > 1 or (numbers and _line_count(numbers[0]) != lines):
+        return
+    parent = table.getparent()
+    index = parent.index(table)
+    for offset, child in enumerate(list(cell)):
+        parent.insert(index + offset, child)
+    table.drop_tree()
+
+
+def _line_count(text: str) -> int | None:
+    """How many whole numbers `text` holds if they count up by one ("7 8 9": 3), else None."""
+    if _NUMBERS.fullmatch(text) is None:
+        return None
+    numbers = [int(number) for number in text.split()]
+    return len(numbers) if all(b == a + 1 for a, b in itertools.pairwise(numbers)) else None
+
+
+def _unselectable_classes(root: lxml.html.HtmlElement) -> set[str]:
+    """The class names that the page's `<style>` rules make unselectable."""
+    names: set[str] = set()
+    for style in root.iter("style"):
+        text = style.text or ""
+        if "user-select" in text:
+            names.update(_UNSELECTABLE_RULE.findall(text))
+    return names
+
+
+def flatten_code(pre: lxml.html.HtmlElement) -> None:
+    """Make a `<pre>`'s content its text as a browser shows it, in one `<code>` that keeps the language.
+
+    Highlighters wrap every token in a `<span>` (spaces too: `<span class="w"> </span>`) and
+    editors every line in a `<div>`; later steps that drop empty elements or part touching words
+    must not see those pieces, and a line in a `<div>` is a line, not a paragraph.
+    """
+    if len(pre) == 0:
+        return
+    code = next(pre.iter("code"), None)
+    parts: list[str] = [pre.text] if pre.text else []
+    for event, element in etree.iterwalk(pre, events=("start", "end")):
+        if element is pre:
+            continue
+        if element.tag in _CODE_LINE_TAGS and parts and not parts[-1].endswith("\n"):
+            parts.append("\n")  # a block starts and ends on a line of its own
+        text = ("\n" if element.tag == "br" else element.text) if event == "start" else element.tail
+        if text:
+            parts.append(text)
+    for child in list(pre):
+        pre.remove(child)
+    if code is None:
+        pre.text = "".join(parts)
+        return
+    for child in list(code):
+        code.remove(child)
+    code.text, code.tail, pre.text = "".join(parts), None, None
+    pre.append(code)
