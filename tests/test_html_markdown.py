@@ -176,3 +176,31 @@ def test_line_breaks_join_lines_of_a_paragraph_and_never_stand_alone(html: str, 
 )
 def test_markup_that_would_read_wrong_is_merged_or_dropped(html: str, markdown: str) -> None:
     assert rendered(f"<html><body>{html}</body></html>") == markdown
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ('<p>ok <img class="emoji" alt=":wave:" src="https://e.com/w.png"> go</p>', "ok :wave: go\n"),
+        (
+            '<p><img alt="👍🏽" src="https://e.com/t.png"><img class="wp-smiley" alt=";)" src="https://e.com/s.png"></p>',
+            "👍🏽;)\n",
+        ),
+        (
+            '<p>a <img class="reaction--emoji" alt="Like" src="https://e.com/l.png"> b</p>',
+            "a ![Like](https://e.com/l.png) b\n",
+        ),
+    ],
+)
+def test_emoji_pictures_read_as_their_text(html: str, markdown: str) -> None:
+    assert rendered(f"<html><body>{html}</body></html>") == markdown
+
+
+def test_rows_under_a_spanning_cell_keep_their_columns() -> None:
+    html = (
+        "<table><tr><th>k</th><th>a</th><th>b</th></tr>"
+        "<tr><td rowspan='2'>x</td><td>1</td><td rowspan='3'>y</td></tr><tr><td>2</td></tr>"
+        "<tr><td>z</td><td>3</td></tr></table>"
+    )
+    expected = "| k | a | b |\n| --- | --- | --- |\n| x | 1 | y |\n| | 2 | |\n| z | 3 | |\n"
+    assert rendered(f"<html><body>{html}</body></html>") == expected

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import quote
 
@@ -85,6 +86,12 @@ _URI_ATTRIBUTES = frozenset({"href", "src"})
 _PRINTABLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))
 # What BeautifulSoup counts as whitespace when it collapses whitespace-only text.
 _ASCII_SPACES = " \n\t\f\r"
+_EMOJI_CLASS = re.compile(r"emoji|smiley|emoticon", re.IGNORECASE)
+# What an emoji picture's alt says besides the emoji itself: a short name (":wave:") or an emoticon (";)").
+_EMOJI_NAME = re.compile(r":[\w+-]+:|[^\w\s]{1,4}\w?")
+# Symbols, modifiers (skin tones are "Sk"), joiners and variation selectors ("Cf", "Mn").
+_EMOJI_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn"})
+_EMOJI_MAX_CHARACTERS = 12
 _TAB_PANELS = etree.XPath(f"descendant-or-self::*/@{TAB_LABEL}/..")
 _LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3 or self::h4 or self::blockquote]"
 
@@ -92,10 +99,12 @@ _LAYOUT_CELL_CONTENT = ".//td//*[self::table or self::h1 or self::h2 or self::h3
 def render(element: lxml.html.HtmlElement, *, images: bool, deadline: Deadline, links: LinkStyle = "inline") -> str:
     """Markdown for `element` (already cleaned and with absolute links), checking `deadline` as it goes."""
     _unwrap_layout_tables(element)
+    _fill_row_spans(element)
     _lift_captions(element)
     _link_headings(element)
     _merge_adjacent_emphasis(element)
     _name_images(element)
+    _emoji_as_text(element)
     _reveal_protected_emails(element)
     _label_tab_panels(element)
     _drop_unread_attributes(element)
@@ -184,6 +193,29 @@ def _name_images(element: lxml.html.HtmlElement) -> None:
             name = (image.get("aria-label") or "").strip() or (image.get("title") or "").strip()
             if name:
                 image.set("alt", name)
+
+
+def _emoji_as_text(element: lxml.html.HtmlElement) -> None:
+    """Put an emoji picture's `alt` text in its place ("🙂", ":wave:"), as a reader copying the text gets it.
+
+    An emoji picture's `alt` is emoji, or a short name or emoticon on a picture whose class says emoji
+    (a reaction button's "Like" stays a picture).
+
+    Blogs, forums and social sites draw emoji as small images (WordPress `wp-smiley`, Discourse and
+    Twemoji `emoji`); as Markdown images they would be a link each in the middle of a sentence.
+    """
+    for image in list(element.iter("img")):
+        alt = (image.get("alt") or "").strip()
+        named = _EMOJI_CLASS.search(image.get("class", "")) and _EMOJI_NAME.fullmatch(alt)
+        if alt and (named or _is_emoji(alt)):
+            image.tail = alt + (image.tail or "")
+            image.drop_tree()  # keeps the tail
+
+
+def _is_emoji(text: str) -> bool:
+    """True if `text` is a few emoji: symbols, with their joiners, variation selectors and skin tones."""
+    categories = [unicodedata.category(character) for character in text]
+    return len(text) <= _EMOJI_MAX_CHARACTERS and "So" in categories and set(categories) <= _EMOJI_CATEGORIES
 
 
 def _reveal_protected_emails(element: lxml.html.HtmlElement) -> None:
@@ -354,6 +386,36 @@ def _unwrap_layout_tables(element: lxml.html.HtmlElement) -> None:
             parts = [p for p in table.iter(*_TABLE_PARTS) if next(p.iterancestors("table")) is table]
             for part in [table, *parts]:
                 part.tag = "div"
+
+
+def _fill_row_spans(element: lxml.html.HtmlElement) -> None:
+    """Give each row an empty cell where a cell above spans it (`rowspan`), so later cells keep their columns.
+
+    A pipe table has no row spans: without the filler, the row below a spanning cell shifts left.
+    """
+    for table in element.iter("table"):
+        if table.find(".//*[@rowspan]") is None:
+            continue
+        spanned: dict[int, int] = {}  # column -> rows below that a cell above still covers
+        for row in table.xpath("./tr | ./*/tr"):
+            column = 0
+            for cell in [child for child in row if child.tag in ("td", "th")]:
+                while spanned.get(column, 0) > 0:
+                    cell.addprevious(row.makeelement(cell.tag, {}))
+                    column += 1
+                width, height = _span(cell.get("colspan")), _span(cell.get("rowspan"))
+                spanned.update(dict.fromkeys(range(column, column + width), height))
+                column += width
+            while spanned.get(column, 0) > 0:
+                row.append(row.makeelement("td", {}))
+                column += 1
+            spanned = {column: rows - 1 for column, rows in spanned.items() if rows > 1}
+
+
+def _span(value: str | None) -> int:
+    """A `colspan`/`rowspan` value as a number of cells from 1 to 50 (browsers cap them too; junk is 1)."""
+    value = (value or "1").strip()
+    return max(1, min(50, int(value))) if value.isdigit() else 1
 
 
 def _lift_captions(element: lxml.html.HtmlElement) -> None:
@@ -636,8 +698,7 @@ class _Converter(MarkdownConverter):
         return f"\n\n{fence}{_code_language(el)}\n{text}\n{fence}\n\n"
 
     def _cell(self, el: Tag, text: str) -> str:
-        colspan = str(el.get("colspan") or "1")
-        span = max(1, min(50, int(colspan))) if colspan.isdigit() else 1
+        span = _span(el.get("colspan"))
         cell = " ".join(text.replace(_BREAK, " ").split()).replace("|", "\\|")
         return f" {cell} |" + " |" * (span - 1)
 
