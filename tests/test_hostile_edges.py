@@ -128,3 +128,13 @@ async def test_concurrent_pdf_conversions_all_succeed() -> None:
             group.start_soon(one, i)
     assert len(results) == 8 and len(set(results)) == 1
     assert "Annual Widget Survey" in results[0]
+
+
+def test_thousands_of_code_cells_and_line_numbers_stay_linear() -> None:
+    # Each code block looks at its own row only; a count of the table's rows per block was quadratic.
+    rows = b"<tr><td>1</td><td><pre>x</pre></td></tr>" * 3_000
+    numbers = b'<span class="n">7</span> <span class="linenos">8</span>' * 10_000
+    page = b"<html><body><table>" + rows + b"</table><pre>" + numbers + b"</pre></body></html>"
+    markdown = convert(page, extract="full", timeout=5).markdown
+    assert markdown.count("| 1 | ``` x ``` |") == 3_000
+    assert markdown.endswith("```\n" + "7 " * 9_999 + "7 \n```\n")

@@ -55,22 +55,24 @@ def remove_line_numbers(root: lxml.html.HtmlElement) -> None:
 
 
 def _unwrap_number_table(pre: lxml.html.HtmlElement) -> None:
-    """Put the cell holding `pre` in place of its one-row table if the only other text numbers its lines.
+    """Put the cell holding `pre` in place of its one-row, two-cell table if the other cell numbers its lines.
 
-    Other cells may be blank: a number column whose numbers went as line-number elements.
+    The other cell may be blank: a number column whose numbers went as line-number elements.
     """
     cell = next(pre.iterancestors("td", "th"), None)
     if cell is None:
         return
     row, table = cell.getparent(), next(cell.iterancestors("table"), None)
-    if row is None or table is None or table.getparent() is None or len(row) < 2:
+    # Two cells, one row: highlighters write no more, and bigger tables would make this quadratic.
+    if row is None or table is None or table.getparent() is None or len(row) != 2:
         return
-    if sum(1 for _ in table.iter("tr")) != 1:
+    if next(itertools.islice(table.iter("tr"), 1, None), None) is not None:
         return
-    others = [other.text_content() for other in row if other is not cell and isinstance(other.tag, str)]
-    numbers = [text for text in others if text.strip()]
-    lines = pre.text_content().rstrip("\n").count("\n") + 1
-    if len(numbers) > 1 or (numbers and _line_count(numbers[0]) != lines):
+    other = row[1] if row[0] is cell else row[0]
+    if not isinstance(other.tag, str) or other.tag not in ("td", "th"):
+        return
+    numbers = other.text_content()
+    if numbers.strip() and _line_count(numbers) != pre.text_content().rstrip("\n").count("\n") + 1:
         return
     parent = table.getparent()
     index = parent.index(table)
