@@ -32,9 +32,10 @@ _UNSELECTABLE_RULE = re.compile(r"\.([\w-]+)\s*\{[^}]*user-select\s*:\s*none", r
 def remove_line_numbers(root: lxml.html.HtmlElement) -> None:
     """Remove the line numbers that highlighters show beside the code of `root`'s `<pre>` blocks.
 
-    Line numbers are counted in a table cell beside a cell of code, or stand alone in an
-    element at the start of a line that a class names a line number or that cannot be selected
-    (`user-select: none`, inline or in a `<style>` rule). Run before `<style>` elements go.
+    Line numbers count the code's lines in a table cell beside the code's cell, or are the
+    whole text of an element in the code that a class names a line number or that cannot be
+    selected (`user-select: none`, inline or in a `<style>` rule; number literals are neither).
+    Run before `<style>` elements go.
     """
     unselectable: set[str] | None = None
     for pre in list(root.iter("pre")):
@@ -47,9 +48,11 @@ def remove_line_numbers(root: lxml.html.HtmlElement) -> None:
                 continue
             classes = element.get("class", "")
             if not (_NUMBER_CLASS.search(classes) or _UNSELECTABLE.search(element.get("style", ""))):
+                if not classes:
+                    continue
                 if unselectable is None:
                     unselectable = _unselectable_classes(root)
-                if not classes or unselectable.isdisjoint(classes.split()):
+                if unselectable.isdisjoint(classes.split()):
                     continue
             element.drop_tree()
 

@@ -79,13 +79,18 @@ _TRANSPARENT = frozenset({"span", "font", "u", "small", "mark"})
 # Tables whose cells hold these are page layout, not data.
 _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 # Attributes the renderer reads: links, images, list starts, cell spans, MathML sources, code languages.
-_READ_ATTRIBUTES = frozenset({"href", "src", "alt", "start", "colspan", "encoding", "alttext"})
+# Empty cells before or after a cell where cells above span its row (`_fill_row_spans`).
+_SPANNED_BEFORE, _SPANNED_AFTER = "data-doc-reader-spanned-before", "data-doc-reader-spanned-after"
+_READ_ATTRIBUTES = frozenset(
+    {"href", "src", "alt", "start", "colspan", "encoding", "alttext", _SPANNED_BEFORE, _SPANNED_AFTER}
+)
 _CODE_ATTRIBUTES = _READ_ATTRIBUTES | {"class", "data-lang", "data-language"}
 # Link attributes keep the escaping a round trip through libxml2's serialiser gave them: ASCII-only URLs.
 _URI_ATTRIBUTES = frozenset({"href", "src"})
 _PRINTABLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))
 # What BeautifulSoup counts as whitespace when it collapses whitespace-only text.
 _ASCII_SPACES = " \n\t\f\r"
+_MAX_SPAN = 50
 _EMOJI_CLASS = re.compile(r"emoji|smiley|emoticon", re.IGNORECASE)
 # What an emoji picture's alt says besides the emoji itself: a short name (":wave:") or an emoticon (";)").
 _EMOJI_NAME = re.compile(r":[\w+-]+:|[^\w\s]{1,4}\w?")
@@ -389,33 +394,42 @@ def _unwrap_layout_tables(element: lxml.html.HtmlElement) -> None:
 
 
 def _fill_row_spans(element: lxml.html.HtmlElement) -> None:
-    """Give each row an empty cell where a cell above spans it (`rowspan`), so later cells keep their columns.
+    """Mark where a row needs empty cells because a cell above spans it (`rowspan`), so later cells keep their columns.
 
-    A pipe table has no row spans: without the filler, the row below a spanning cell shifts left.
+    A pipe table has no row spans: without the empty cells, the row below a spanning cell shifts
+    left. The counts go in attributes that `_cell` reads (as it reads `colspan`), not in elements:
+    spans on spans can ask for fifty empty cells a row.
     """
     for table in element.iter("table"):
         if table.find(".//*[@rowspan]") is None:
             continue
-        spanned: dict[int, int] = {}  # column -> rows below that a cell above still covers
+        spanned: dict[int, int] = {}  # column -> rows, from the current one down, that a cell above covers
         for row in table.xpath("./tr | ./*/tr"):
-            column = 0
+            column, last = 0, None
             for cell in [child for child in row if child.tag in ("td", "th")]:
-                while spanned.get(column, 0) > 0:
-                    cell.addprevious(row.makeelement(cell.tag, {}))
-                    column += 1
+                column = _skip_spanned(cell, _SPANNED_BEFORE, column, spanned)
                 width, height = _span(cell.get("colspan")), _span(cell.get("rowspan"))
-                spanned.update(dict.fromkeys(range(column, column + width), height))
-                column += width
-            while spanned.get(column, 0) > 0:
-                row.append(row.makeelement("td", {}))
-                column += 1
-            spanned = {column: rows - 1 for column, rows in spanned.items() if rows > 1}
+                spanned.update(dict.fromkeys(range(column, min(column + width, _MAX_SPAN)), height))
+                column, last = column + width, cell
+            if last is not None:  # a row of spanned cells alone has no text, and empty rows go
+                _skip_spanned(last, _SPANNED_AFTER, column, spanned)
+            spanned = {spanned_column: rows - 1 for spanned_column, rows in spanned.items() if rows > 1}
 
 
-def _span(value: str | None) -> int:
-    """A `colspan`/`rowspan` value as a number of cells from 1 to 50 (browsers cap them too; junk is 1)."""
-    value = (value or "1").strip()
-    return max(1, min(50, int(value))) if value.isdigit() else 1
+def _skip_spanned(cell: lxml.html.HtmlElement, side: str, column: int, spanned: dict[int, int]) -> int:
+    """The first column from `column` that no cell above spans; how many were skipped goes in `cell`'s `side`."""
+    start = column
+    while spanned.get(column, 0) > 0:
+        column += 1
+    if column > start:
+        cell.set(side, str(column - start))
+    return column
+
+
+def _span(value: str | None, low: int = 1) -> int:
+    """A count of cells (`colspan`, `rowspan`, spanned cells) from `low` to 50; junk is `low`."""
+    value = (value or "").strip()
+    return max(low, min(_MAX_SPAN, int(value))) if value.isdigit() else low
 
 
 def _lift_captions(element: lxml.html.HtmlElement) -> None:
@@ -699,8 +713,9 @@ class _Converter(MarkdownConverter):
 
     def _cell(self, el: Tag, text: str) -> str:
         span = _span(el.get("colspan"))
+        before, after = (_span(el.get(side), low=0) for side in (_SPANNED_BEFORE, _SPANNED_AFTER))
         cell = " ".join(text.replace(_BREAK, " ").split()).replace("|", "\\|")
-        return f" {cell} |" + " |" * (span - 1)
+        return " |" * before + f" {cell} |" + " |" * (span - 1 + after)
 
     def convert_td(self, el: Tag, text: str, parent_tags: Any) -> str:
         """A pipe-table cell with `|` escaped; colspan adds empty cells after it."""
