@@ -74,3 +74,8 @@ def test_a_style_rule_that_makes_numbers_unselectable_marks_them() -> None:
 )
 def test_a_table_whose_numbers_do_not_number_the_lines_stays(body: str) -> None:
     assert markdown_of(body).startswith("| ")
+
+
+def test_numbers_inside_a_block_stay_unless_they_number_its_lines() -> None:
+    numbers = "<pre><code><table><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>x\ny</td></tr></table></code></pre>"
+    assert markdown_of(numbers) == "```\n12\n3x\ny\n```\n"

@@ -40,9 +40,9 @@ def remove_line_numbers(root: lxml.html.HtmlElement) -> None:
     unselectable: set[str] | None = None
     for pre in list(root.iter("pre")):
         _unwrap_number_table(pre)
-        for cell in [cell for table in pre.iter("table") for cell in table.iter("td", "th")]:
-            if len(cell.getparent()) > 1 and _line_count(cell.text_content()):
-                cell.drop_tree()
+        for row in list(pre.iter("tr")):
+            if len(row) == 2 and _numbers_lines(row[0], row[1].text_content()):
+                row[0].drop_tree()
         for element in list(pre.iterdescendants("span", "div", "a", "td")):
             if len(element) or not element.text or _NUMBERS.fullmatch(element.text) is None:
                 continue
@@ -72,10 +72,7 @@ def _unwrap_number_table(pre: lxml.html.HtmlElement) -> None:
     if next(itertools.islice(table.iter("tr"), 1, None), None) is not None:
         return
     other = row[1] if row[0] is cell else row[0]
-    if not isinstance(other.tag, str) or other.tag not in ("td", "th"):
-        return
-    numbers = other.text_content()
-    if numbers.strip() and _line_count(numbers) != pre.text_content().rstrip("\n").count("\n") + 1:
+    if not _numbers_lines(other, pre.text_content(), blank=True):
         return
     parent = table.getparent()
     index = parent.index(table)
@@ -84,12 +81,19 @@ def _unwrap_number_table(pre: lxml.html.HtmlElement) -> None:
     table.drop_tree()
 
 
-def _line_count(text: str) -> int | None:
-    """How many whole numbers `text` holds if they count up by one ("7 8 9": 3), else None."""
+def _numbers_lines(cell: lxml.html.HtmlElement, code: str, *, blank: bool = False) -> bool:
+    """True if `cell` is a table cell whose whole numbers count up by one, as many as `code` (not numbers) has lines.
+
+    With `blank`, an empty cell counts too (its numbers went as line-number elements).
+    """
+    if not isinstance(cell.tag, str) or cell.tag not in ("td", "th") or _NUMBERS.fullmatch(code):
+        return False
+    text = cell.text_content()
     if _NUMBERS.fullmatch(text) is None:
-        return None
+        return blank and not text.strip()
     numbers = [int(number) for number in text.split()]
-    return len(numbers) if all(b == a + 1 for a, b in itertools.pairwise(numbers)) else None
+    counting = all(b == a + 1 for a, b in itertools.pairwise(numbers))
+    return counting and len(numbers) == code.rstrip("\n").count("\n") + 1
 
 
 def _unselectable_classes(root: lxml.html.HtmlElement) -> set[str]:
