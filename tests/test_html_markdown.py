@@ -204,3 +204,15 @@ def test_rows_under_a_spanning_cell_keep_their_columns() -> None:
     )
     expected = "| k | a | b |\n| --- | --- | --- |\n| x | 1 | y |\n| | 2 | |\n| z | 3 | |\n"
     assert rendered(f"<html><body>{html}</body></html>") == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ("<p>x<sup>2</sup> H<sub>2</sub>O e<sup>i pi</sup></p>", "x^2 H_2O e^(i pi)\n"),
+        ("<p>Banner <sub><img src='https://e.com/b.png' alt='b'></sub></p>", "Banner ![b](https://e.com/b.png)\n"),
+        ("<p>note<sup><a href='https://e.com/#fn1'>1</a></sup></p>", "note^([1](https://e.com/#fn1))\n"),
+    ],
+)
+def test_superscripts_and_subscripts_raise_text_not_pictures(html: str, markdown: str) -> None:
+    assert rendered(f"<html><body>{html}</body></html>") == markdown

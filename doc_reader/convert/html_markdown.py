@@ -776,7 +776,12 @@ def _edges(text: str) -> tuple[str, str, str]:
 
 
 def _script(marker: str, text: str) -> str:
+    """`text` raised or lowered: `^2`, `^(n+1)`; pictures and text of several lines stay as they are.
+
+    Pages wrap banners and whole paragraphs in `<sup>`/`<sub>` for their size; `_(![banner](url))`
+    would read as neither.
+    """
     text = text.strip()
-    if not text:
-        return ""
+    if not text or "![" in text or "\n" in text:
+        return text
     return f"{marker}{text}" if re.fullmatch(r"\w{1,4}", text) else f"{marker}({text})"
