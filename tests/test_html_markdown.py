@@ -216,3 +216,11 @@ def test_rows_under_a_spanning_cell_keep_their_columns() -> None:
 )
 def test_superscripts_and_subscripts_raise_text_not_pictures(html: str, markdown: str) -> None:
     assert rendered(f"<html><body>{html}</body></html>") == markdown
+
+
+def test_a_list_in_a_table_cell_reads_as_bullets_on_one_line() -> None:
+    html = (
+        "<table><tr><th>k</th><th>v</th></tr>"
+        "<tr><td>a</td><td><ul><li>one</li><li>two <ul><li>2b</li></ul></li></ul></td></tr></table>"
+    )
+    assert rendered(f"<html><body>{html}</body></html>") == "| k | v |\n| --- | --- |\n| a | • one • two • 2b |\n"

@@ -91,6 +91,7 @@ _PRINTABLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))
 # What BeautifulSoup counts as whitespace when it collapses whitespace-only text.
 _ASCII_SPACES = " \n\t\f\r"
 _MAX_SPAN = 50
+_CELL_BULLET = re.compile(r"^(\s*)[-*+] ", re.MULTILINE)
 _EMOJI_CLASS = re.compile(r"emoji|smiley|emoticon", re.IGNORECASE)
 # What an emoji picture's alt says besides the emoji itself: a short name (":wave:") or an emoticon (";)").
 _EMOJI_NAME = re.compile(r":[\w+-]+:|[^\w\s]{1,4}\w?")
@@ -714,7 +715,9 @@ class _Converter(MarkdownConverter):
     def _cell(self, el: Tag, text: str) -> str:
         span = _span(el.get("colspan"))
         before, after = (_span(el.get(side), low=0) for side in (_SPANNED_BEFORE, _SPANNED_AFTER))
-        cell = " ".join(text.replace(_BREAK, " ").split()).replace("|", "\\|")
+        # A cell holds one line: bullets become "•" there, as a "-" mid-line reads as a dash.
+        text = _CELL_BULLET.sub("\\1• ", text.replace(_BREAK, " "))
+        cell = " ".join(text.split()).replace("|", "\\|")
         return " |" * before + f" {cell} |" + " |" * (span - 1 + after)
 
     def convert_td(self, el: Tag, text: str, parent_tags: Any) -> str:
