@@ -204,11 +204,10 @@ def _name_images(element: lxml.html.HtmlElement) -> None:
 def _emoji_as_text(element: lxml.html.HtmlElement) -> None:
     """Put an emoji picture's `alt` text in its place ("🙂", ":wave:"), as a reader copying the text gets it.
 
-    An emoji picture's `alt` is emoji, or a short name or emoticon on a picture whose class says emoji
-    (a reaction button's "Like" stays a picture).
-
     Blogs, forums and social sites draw emoji as small images (WordPress `wp-smiley`, Discourse and
-    Twemoji `emoji`); as Markdown images they would be a link each in the middle of a sentence.
+    Twemoji `emoji`); as Markdown images they would be a link each in the middle of a sentence. An
+    emoji picture's `alt` is emoji, or a short name or emoticon on a picture whose class says emoji
+    (a reaction button's "Like" stays a picture).
     """
     for image in list(element.iter("img")):
         alt = (image.get("alt") or "").strip()
