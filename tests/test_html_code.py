@@ -79,3 +79,10 @@ def test_a_table_whose_numbers_do_not_number_the_lines_stays(body: str) -> None:
 def test_numbers_inside_a_block_stay_unless_they_number_its_lines() -> None:
     numbers = "<pre><code><table><tr><td>1</td><td>2</td></tr><tr><td>3</td><td>x\ny</td></tr></table></code></pre>"
     assert markdown_of(numbers) == "```\n12\n3x\ny\n```\n"
+
+
+def test_a_number_too_long_for_a_line_number_is_kept_as_code() -> None:
+    # int() refuses more than 4,300 digits: the cell once failed the whole conversion.
+    digits = "9" * 6_000
+    body = f"<pre><code><table><tr><td>{digits}</td><td>x</td></tr></table></code></pre>"
+    assert markdown_of(body) == f"```\n{digits}x\n```\n"

@@ -21,7 +21,8 @@ from lxml import etree
 _CODE_LINE_TAGS = frozenset(
     {"div", "p", "li", "tr", "ul", "ol", "table", "section", "h1", "h2", "h3", "h4", "h5", "h6"}
 )
-_NUMBERS = re.compile(r"\s*\d+(?:\s+\d+)*\s*")
+# Line numbers: whole numbers of up to nine digits (longer runs are data, and int() refuses huge ones).
+_NUMBERS = re.compile(r"\s*\d{1,9}(?:\s+\d{1,9})*\s*")
 # Class names of line-number elements: `linenos`, `lineno`, `line-number`, `codeLineNumber_x1`, `hljs-ln-n`...
 _NUMBER_CLASS = re.compile(r"line-?num|lineno|(?:^|\s)(?:ln|lnt|gutter|hljs-ln-n)(?:\s|$)", re.IGNORECASE)
 _UNSELECTABLE = re.compile(r"user-select\s*:\s*none", re.IGNORECASE)
