@@ -147,3 +147,22 @@ def test_row_spans_on_row_spans_stay_within_the_deadline() -> None:
     lines = markdown.splitlines()
     assert len(lines) == 3_002  # an empty header row, its separator, then the rows
     assert lines[3] == "|" + " |" * 50 + " x |" + " |" * 49 + " y |"
+
+
+HUGE = "9" * 5_000
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        (f"<table><tr><td colspan='{HUGE}'>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>", "| a | b |"),
+        (f"<table><tr><td rowspan='{HUGE}'>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "| a | b |"),
+        ("<table><tr><td colspan='²'>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>", "| a | b |"),
+        (f"<ol start='{HUGE}'><li>a</li></ol><ol start='五'><li>b</li></ol>", "1. a\n\n1. b"),
+        (f"<p>x [^{HUGE}] <a href='https://e.com/'>l</a></p>", "l[^1]"),
+    ],
+)
+def test_numerals_that_int_refuses_do_not_fail_the_page(html: str, markdown: str) -> None:
+    # int() refuses "²", "五" and runs of over 4,300 digits; each of these pages once failed to convert.
+    page = f"<html><body>{html}</body></html>".encode()
+    assert markdown in convert(page, extract="full", links="references").markdown

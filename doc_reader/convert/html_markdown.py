@@ -91,6 +91,9 @@ _PRINTABLE_ASCII = "".join(map(chr, range(0x21, 0x7F)))
 # What BeautifulSoup counts as whitespace when it collapses whitespace-only text.
 _ASCII_SPACES = " \n\t\f\r"
 _MAX_SPAN = 50
+# Numbers the renderer reads from attributes; int() refuses "²" and runs of over 4,300 digits.
+_SMALL_NUMBER = re.compile(r"[0-9]{1,6}")
+_NUMBER_ATTRIBUTES = frozenset({"start", "colspan"})
 _CELL_BULLET = re.compile(r"^(\s*)[-*+] ", re.MULTILINE)
 _EMOJI_CLASS = re.compile(r"emoji|smiley|emoticon", re.IGNORECASE)
 # What an emoji picture's alt says besides the emoji itself: a short name (":wave:") or an emoticon (";)").
@@ -287,6 +290,9 @@ def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
         for name in [name for name in attributes if name not in keep]:
             with contextlib.suppress(KeyError, ValueError):  # lxml cannot address some names ("{x}y", "{}")
                 del attributes[name]
+        for name in _NUMBER_ATTRIBUTES.intersection(attributes):
+            if not _SMALL_NUMBER.fullmatch(attributes[name].strip()):
+                del attributes[name]  # markdownify reads any numeral with int()
 
 
 def _soup(element: lxml.html.HtmlElement) -> BeautifulSoup:
@@ -429,7 +435,7 @@ def _skip_spanned(cell: lxml.html.HtmlElement, side: str, column: int, spanned: 
 def _span(value: str | None, low: int = 1) -> int:
     """A count of cells (`colspan`, `rowspan`, spanned cells) from `low` to 50; junk is `low`."""
     value = (value or "").strip()
-    return max(low, min(_MAX_SPAN, int(value))) if value.isdigit() else low
+    return max(low, min(_MAX_SPAN, int(value))) if _SMALL_NUMBER.fullmatch(value) else low
 
 
 def _lift_captions(element: lxml.html.HtmlElement) -> None:

@@ -12,7 +12,8 @@ import re
 from typing import Literal
 
 LinkStyle = Literal["inline", "references"]
-_MARKER = re.compile(r"\[\^(\d+)\]")
+# Our markers only: page text such as "[^99999…]" must not reach int().
+_MARKER = re.compile(r"\[\^([0-9]{1,9})\]")
 
 
 def destination(url: str) -> str:
