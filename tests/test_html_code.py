@@ -86,3 +86,9 @@ def test_a_number_too_long_for_a_line_number_is_kept_as_code() -> None:
     digits = "9" * 6_000
     body = f"<pre><code><table><tr><td>{digits}</td><td>x</td></tr></table></code></pre>"
     assert markdown_of(body) == f"```\n{digits}x\n```\n"
+
+
+def test_a_comment_beside_a_number_cell_is_no_code_cell() -> None:
+    # Found by fuzzing: the row's second child was a comment, which has no text content to read.
+    body = "<pre><code><table><tr><td>1</td><!-- note --></tr><tr><td>2</td><td>x</td></tr></table></code></pre>"
+    assert markdown_of(body) == "```\n1\nx\n```\n"

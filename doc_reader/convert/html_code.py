@@ -42,7 +42,7 @@ def remove_line_numbers(root: lxml.html.HtmlElement) -> None:
     for pre in list(root.iter("pre")):
         _unwrap_number_table(pre)
         for row in list(pre.iter("tr")):
-            if len(row) == 2 and _numbers_lines(row[0], row[1].text_content()):
+            if len(row) == 2 and isinstance(row[1].tag, str) and _numbers_lines(row[0], row[1].text_content()):
                 row[0].drop_tree()
         for element in list(pre.iterdescendants("span", "div", "a", "td")):
             if len(element) or not element.text or _NUMBERS.fullmatch(element.text) is None:
