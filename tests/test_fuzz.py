@@ -3,8 +3,8 @@
 HTML results also never carry a `javascript:` link, the renderer's line-break marker, or a line that is
 only a backslash.
 
-Random bytes, tag soup, and mutations (bit flips, cuts, splices, repeats) of the
-real HTML and PDF fixtures. Example counts are modest so the suite stays fast.
+Random bytes, tag soup (with attribute values the renderer reads), and mutations (bit flips, cuts,
+splices, repeats) of the real HTML and PDF fixtures. Example counts are modest so the suite stays fast.
 """
 
 from __future__ import annotations
@@ -66,7 +66,29 @@ def mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
     return bytes(data)
 
 
-tag_soup = st.lists(st.sampled_from(TOKENS), max_size=400).map(lambda parts: "".join(parts))
+# Attribute values the renderer reads as numbers, URLs, names or styles, including numerals int() refuses.
+ATTRIBUTE_NAMES = ["colspan", "rowspan", "start", "href", "src", "srcset", "alt", "class", "style", "role"]
+ATTRIBUTE_NAMES += ["aria-controls", "aria-hidden", "hidden", "id", "lang", "data-src", "title", "data-lang"]
+ATTRIBUTE_VALUES = ["", "-1", "0", "2", "²", "五", "１２", "9" * 5000, "1e9", "javascript:x", "http://[::1", "//"]
+ATTRIBUTE_VALUES += ["#", "%zz", "linenos", "ln", "emoji", "user-select:none", "display:none", "tabpanel", "🙂"]
+ATTRIBUTE_TAGS = ["td", "th", "tr", "table", "ol", "li", "a", "img", "span", "div", "pre", "code", "button", "sup"]
+attributed = st.builds(
+    lambda tag, pairs: f"<{tag} " + " ".join(f"{name}='{value}'" for name, value in pairs) + ">",
+    st.sampled_from(ATTRIBUTE_TAGS),
+    st.lists(st.tuples(st.sampled_from(ATTRIBUTE_NAMES), st.sampled_from(ATTRIBUTE_VALUES)), max_size=3),
+)
+tag_soup = st.lists(st.one_of(st.sampled_from(TOKENS), attributed), max_size=400).map(lambda parts: "".join(parts))
+# The structures that read attributes (tables, lists, code, pictures, links), each element with random ones.
+SKELETON = (
+    "<table{}><tr{}><td{}>a</td><td{}><pre{}>x\ny</pre></td></tr><tr><th{}>1</th><td{}>c</td></tr></table>"
+    "<ol{}><li{}>one</li></ol><p>t<sup{}>2</sup> <img{}> <a{}>link</a> <span{}>7</span></p>"
+)
+attributes = st.lists(st.tuples(st.sampled_from(ATTRIBUTE_NAMES), st.sampled_from(ATTRIBUTE_VALUES)), max_size=2).map(
+    lambda pairs: "".join(f" {name}='{value}'" for name, value in pairs)
+)
+attributed_page = st.lists(attributes, min_size=SKELETON.count("{}"), max_size=SKELETON.count("{}")).map(
+    lambda values: f"<html><body>{SKELETON.format(*values)}</body></html>"
+)
 fuzz = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
@@ -112,6 +134,15 @@ def test_mutated_html(data: bytes, content_type: str | None) -> None:
 @given(tag_soup, st.sampled_from(["utf-8", "utf-16", "shift_jis", "cp1251"]))
 def test_tag_soup(text: str, encoding: str) -> None:
     check(text.encode(encoding, "replace"), "text/html")
+
+
+@settings(fuzz, max_examples=200)  # small pages: 200 take about a second
+@given(attributed_page, st.sampled_from(["inline", "references"]))
+def test_attribute_values(page: str, links: str) -> None:
+    started = time.monotonic()
+    result = outcome(page.encode(), "text/html", timeout=TIMEOUT, links=links)
+    assert time.monotonic() - started < BUDGET
+    assert isinstance(result, Document)  # an odd attribute value is no reason to fail a page
 
 
 @fuzz
