@@ -166,3 +166,20 @@ def test_numerals_that_int_refuses_do_not_fail_the_page(html: str, markdown: str
     # int() refuses "²", "五" and runs of over 4,300 digits; each of these pages once failed to convert.
     page = f"<html><body>{html}</body></html>".encode()
     assert markdown in convert(page, extract="full", links="references").markdown
+
+
+@pytest.mark.parametrize(
+    "json_ld",
+    [
+        "[" * 3_000 + "]" * 3_000,  # json.loads gives up with a RecursionError
+        '{"@graph": true, "@type": "Article"}',  # @graph must be a list or an object
+        '{"@graph": {"@type": "Article"}}',  # an object as @graph is read (it has no author)
+        '{"@type": "Article", "author": ' + '{"name": ' * 950 + '"Deep"' + "}" * 951,  # names 950 deep
+    ],
+)
+def test_odd_json_ld_leaves_the_page_readable(json_ld: str) -> None:
+    # Found by fuzzing the metadata: all but the object @graph once failed the whole conversion.
+    page = f'<html><head><script type="application/ld+json">{json_ld}</script></head><body><p>Body words.</p></body>'
+    document = convert(page.encode(), content_type="text/html")
+    assert document.markdown == "Body words.\n"
+    assert "author" not in document.metadata

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,7 @@ _MAX_VALUE = 500
 _TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—·•»/]|::)\s+")
 _NOT_WORD = re.compile(r"\W+")
 _MAX_LD_BYTES = 200_000
+_LD_NAME_DEPTH = 4
 
 
 @dataclass
@@ -140,7 +142,7 @@ def _json_ld_values(root: lxml.html.HtmlElement) -> tuple[dict[str, str], set[st
             continue
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
             continue
         for item in _ld_items(data):
             kinds.update(kind.lower() for kind in _ld_types(item) if isinstance(kind, str))
@@ -154,13 +156,15 @@ def _json_ld_values(root: lxml.html.HtmlElement) -> tuple[dict[str, str], set[st
 
 def _ld_items(data: Any) -> Iterator[dict[str, Any]]:
     """The JSON-LD objects that describe the page itself (articles, products...), not breadcrumbs or sites."""
-    stack = [data]
-    while stack:
-        item = stack.pop(0)
+    queue = deque([data])
+    while queue:
+        item = queue.popleft()
         if isinstance(item, list):
-            stack.extend(item)
+            queue.extend(item)
         elif isinstance(item, dict):
-            stack.extend(item.get("@graph") or [])
+            graph = item.get("@graph")
+            if isinstance(graph, list | dict):
+                queue.append(graph)
             if not {"BreadcrumbList", "WebSite", "Organization", "SearchAction"} & {str(k) for k in _ld_types(item)}:
                 yield item
 
@@ -171,12 +175,17 @@ def _ld_types(item: dict[str, Any]) -> list[Any]:
     return kinds if isinstance(kinds, list) else [kinds]
 
 
-def _ld_name(value: Any) -> str:
-    """A JSON-LD value as text: a string, an object's `name`, or the names of a list joined by commas."""
+def _ld_name(value: Any, depth: int = 0) -> str:
+    """A JSON-LD value as text: a string, an object's `name`, or the names of a list joined by commas.
+
+    Names nested deeper than a few levels are not read (a page can nest them a thousand deep).
+    """
     if isinstance(value, str):
         return " ".join(value.split())
+    if depth >= _LD_NAME_DEPTH:
+        return ""
     if isinstance(value, dict):
-        return _ld_name(value.get("name"))
+        return _ld_name(value.get("name"), depth + 1)
     if isinstance(value, list):
-        return ", ".join(name for name in (_ld_name(v) for v in value[:5]) if name)
+        return ", ".join(name for name in (_ld_name(v, depth + 1) for v in value[:5]) if name)
     return ""
