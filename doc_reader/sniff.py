@@ -121,11 +121,11 @@ def sniff(data: bytes, content_type: str | None = None, filename: str | None = N
     binary = _binary_name(head)
     if binary:
         raise UnsupportedTypeError(f"This is {binary}, which doc-reader cannot read; give it an HTML page or a PDF.")
-    if not _looks_textual(head):
-        raise UnsupportedTypeError("This is a binary file of an unknown type; give doc-reader an HTML page or a PDF.")
     ascii_head = _ascii_view(head)
     if _HTML_START.search(ascii_head):
-        return "html"
+        return "html"  # a page that opens as HTML is HTML, whatever stray control bytes it holds
+    if not _looks_textual(head):
+        raise UnsupportedTypeError("This is a binary file of an unknown type; give doc-reader an HTML page or a PDF.")
     declared = _TYPE_KINDS.get(_media_type(content_type) or "")
     by_extension = _EXTENSION_KINDS.get(PurePosixPath(filename or "").suffix.lower())
     hint = declared or by_extension

@@ -9,6 +9,7 @@ splices, repeats) of the real HTML and PDF fixtures. Example counts are modest s
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -134,6 +135,23 @@ def test_mutated_html(data: bytes, content_type: str | None) -> None:
 @given(tag_soup, st.sampled_from(["utf-8", "utf-16", "shift_jis", "cp1251"]))
 def test_tag_soup(text: str, encoding: str) -> None:
     check(text.encode(encoding, "replace"), "text/html")
+
+
+LD_KEYS = ["@type", "@graph", "name", "headline", "author", "datePublished", "publisher", "description", "url"]
+json_ld = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(LD_KEYS), children, max_size=4),
+    max_leaves=30,
+).map(json.dumps)
+deep_json = st.integers(1, 3_000).map(lambda depth: "[" * depth + "]" * depth)
+
+
+@fuzz
+@given(st.one_of(json_ld, deep_json, st.text(max_size=50)))
+def test_json_ld(data: str) -> None:
+    page = f'<html><head><script type="application/ld+json">{data}</script></head><body><p>Words.</p></body>'
+    result = outcome(page.encode(), "text/html", timeout=TIMEOUT)
+    assert isinstance(result, Document) and "Words." in result.markdown  # metadata never costs the page
 
 
 @settings(fuzz, max_examples=200)  # small pages: 200 take about a second

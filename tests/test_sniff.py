@@ -23,6 +23,7 @@ from doc_reader.sniff import describe, sniff
         (b"just words", None, None, "text"),
         (b"<div><p>fragment</p></div>", "text/plain", None, "html"),
         ("<html><body>é</body></html>".encode("utf-16"), None, None, "html"),
+        (b"<html><body>\x1f\x01 stray control bytes</body></html>", None, None, "html"),
     ],
 )
 def test_kinds(data: bytes, content_type: str | None, filename: str | None, kind: str) -> None:
