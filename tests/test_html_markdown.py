@@ -181,46 +181,44 @@ def test_markup_that_would_read_wrong_is_merged_or_dropped(html: str, markdown: 
 @pytest.mark.parametrize(
     ("html", "markdown"),
     [
-        ('<p>ok <img class="emoji" alt=":wave:" src="https://e.com/w.png"> go</p>', "ok :wave: go\n"),
-        (
+        pytest.param(
+            '<p>ok <img class="emoji" alt=":wave:" src="https://e.com/w.png"> go</p>', "ok :wave: go\n", id="emoji name"
+        ),
+        pytest.param(
             '<p><img alt="👍🏽" src="https://e.com/t.png"><img class="wp-smiley" alt=";)" src="https://e.com/s.png"></p>',
             "👍🏽;)\n",
+            id="emoji and emoticon",
         ),
-        (
+        pytest.param(
             '<p>a <img class="reaction--emoji" alt="Like" src="https://e.com/l.png"> b</p>',
             "a ![Like](https://e.com/l.png) b\n",
+            id="a word on an emoji button stays a picture",
+        ),
+        pytest.param(
+            "<table><tr><th>k</th><th>a</th><th>b</th></tr>"
+            "<tr><td rowspan='2'>x</td><td>1</td><td rowspan='3'>y</td></tr><tr><td>2</td></tr>"
+            "<tr><td>z</td><td>3</td></tr></table>",
+            "| k | a | b |\n| --- | --- | --- |\n| x | 1 | y |\n| | 2 | |\n| z | 3 | |\n",
+            id="rows under a spanning cell keep their columns",
+        ),
+        pytest.param(
+            "<table><tr><th>k</th><th>v</th></tr>"
+            "<tr><td>a</td><td><ul><li>one</li><li>two <ul><li>2b</li></ul></li></ul></td></tr></table>",
+            "| k | v |\n| --- | --- |\n| a | • one • two • 2b |\n",
+            id="a list in a cell reads as bullets on one line",
+        ),
+        pytest.param("<p>x<sup>2</sup> H<sub>2</sub>O e<sup>i pi</sup></p>", "x^2 H_2O e^(i pi)\n", id="scripts"),
+        pytest.param(
+            "<p>Banner <sub><img src='https://e.com/b.png' alt='b'></sub></p>",
+            "Banner ![b](https://e.com/b.png)\n",
+            id="a picture in a script is not raised",
+        ),
+        pytest.param(
+            "<p>note<sup><a href='https://e.com/#fn1'>1</a></sup></p>",
+            "note^([1](https://e.com/#fn1))\n",
+            id="a footnote link is raised",
         ),
     ],
 )
-def test_emoji_pictures_read_as_their_text(html: str, markdown: str) -> None:
+def test_pictures_tables_and_scripts_read_as_on_screen(html: str, markdown: str) -> None:
     assert rendered(f"<html><body>{html}</body></html>") == markdown
-
-
-def test_rows_under_a_spanning_cell_keep_their_columns() -> None:
-    html = (
-        "<table><tr><th>k</th><th>a</th><th>b</th></tr>"
-        "<tr><td rowspan='2'>x</td><td>1</td><td rowspan='3'>y</td></tr><tr><td>2</td></tr>"
-        "<tr><td>z</td><td>3</td></tr></table>"
-    )
-    expected = "| k | a | b |\n| --- | --- | --- |\n| x | 1 | y |\n| | 2 | |\n| z | 3 | |\n"
-    assert rendered(f"<html><body>{html}</body></html>") == expected
-
-
-@pytest.mark.parametrize(
-    ("html", "markdown"),
-    [
-        ("<p>x<sup>2</sup> H<sub>2</sub>O e<sup>i pi</sup></p>", "x^2 H_2O e^(i pi)\n"),
-        ("<p>Banner <sub><img src='https://e.com/b.png' alt='b'></sub></p>", "Banner ![b](https://e.com/b.png)\n"),
-        ("<p>note<sup><a href='https://e.com/#fn1'>1</a></sup></p>", "note^([1](https://e.com/#fn1))\n"),
-    ],
-)
-def test_superscripts_and_subscripts_raise_text_not_pictures(html: str, markdown: str) -> None:
-    assert rendered(f"<html><body>{html}</body></html>") == markdown
-
-
-def test_a_list_in_a_table_cell_reads_as_bullets_on_one_line() -> None:
-    html = (
-        "<table><tr><th>k</th><th>v</th></tr>"
-        "<tr><td>a</td><td><ul><li>one</li><li>two <ul><li>2b</li></ul></li></ul></td></tr></table>"
-    )
-    assert rendered(f"<html><body>{html}</body></html>") == "| k | v |\n| --- | --- |\n| a | • one • two • 2b |\n"
