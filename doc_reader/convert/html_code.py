@@ -38,11 +38,14 @@ def remove_line_numbers(root: lxml.html.HtmlElement) -> None:
     selected (`user-select: none`, inline or in a `<style>` rule; number literals are neither).
     Run before `<style>` elements go.
     """
-    unselectable: set[str] | None = None
-    for pre in list(root.iter("pre")):
+    blocks = list(root.iter("pre"))
+    for pre in blocks:
         _unwrap_number_table(pre)
+    unselectable: set[str] | None = None
+    # Blocks inside blocks are read with the outermost one: each element once, however deep they nest.
+    for pre in [pre for pre in blocks if next(pre.iterancestors("pre"), None) is None]:
         for row in list(pre.iter("tr")):
-            if len(row) == 2 and isinstance(row[1].tag, str) and _numbers_lines(row[0], row[1].text_content()):
+            if len(row) == 2 and isinstance(row[1].tag, str) and _numbers_lines(row[0], row[1]):
                 row[0].drop_tree()
         for element in list(pre.iterdescendants("span", "div", "a", "td")):
             if len(element) or not element.text or _NUMBERS.fullmatch(element.text) is None:
@@ -73,7 +76,7 @@ def _unwrap_number_table(pre: lxml.html.HtmlElement) -> None:
     if next(itertools.islice(table.iter("tr"), 1, None), None) is not None:
         return
     other = row[1] if row[0] is cell else row[0]
-    if not _numbers_lines(other, pre.text_content(), blank=True):
+    if not _numbers_lines(other, pre, blank=True):
         return
     parent = table.getparent()
     index = parent.index(table)
@@ -82,19 +85,23 @@ def _unwrap_number_table(pre: lxml.html.HtmlElement) -> None:
     table.drop_tree()
 
 
-def _numbers_lines(cell: lxml.html.HtmlElement, code: str, *, blank: bool = False) -> bool:
-    """True if `cell` is a table cell whose whole numbers count up by one, as many as `code` (not numbers) has lines.
+def _numbers_lines(cell: lxml.html.HtmlElement, code: lxml.html.HtmlElement, *, blank: bool = False) -> bool:
+    """True if `cell` is a table cell whose whole numbers count up by one, as many as `code` has lines.
 
-    With `blank`, an empty cell counts too (its numbers went as line-number elements).
+    Code of numbers alone is not numbered that way ("1 | 2" is a table). With `blank`, an empty
+    cell counts too (its numbers went as line-number elements). The cell is read before the code:
+    most cells hold no numbers, and code can be long.
     """
-    if not isinstance(cell.tag, str) or cell.tag not in ("td", "th") or _NUMBERS.fullmatch(code):
+    if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
         return False
     text = cell.text_content()
     if _NUMBERS.fullmatch(text) is None:
         return blank and not text.strip()
     numbers = [int(number) for number in text.split()]
-    counting = all(b == a + 1 for a, b in itertools.pairwise(numbers))
-    return counting and len(numbers) == code.rstrip("\n").count("\n") + 1
+    if not all(b == a + 1 for a, b in itertools.pairwise(numbers)):
+        return False
+    lines = code.text_content()
+    return _NUMBERS.fullmatch(lines) is None and len(numbers) == lines.rstrip("\n").count("\n") + 1
 
 
 def _unselectable_classes(root: lxml.html.HtmlElement) -> set[str]:
