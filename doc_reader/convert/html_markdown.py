@@ -276,6 +276,8 @@ def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
     """Remove the attributes rendering never reads (BeautifulSoup spends much of its time on them).
 
     Class names matter only for a code block's language: on `<pre>`, `<code>` and two levels above `<pre>`.
+    A `start` or `colspan` that is not a small number of ASCII digits goes too: markdownify reads
+    them with `int()`, which refuses "²" and runs of over 4,300 digits.
     """
     code_classes = set()
     for pre in element.iter("pre"):
@@ -292,7 +294,7 @@ def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
                 del attributes[name]
         for name in _NUMBER_ATTRIBUTES.intersection(attributes):
             if not _SMALL_NUMBER.fullmatch(attributes[name].strip()):
-                del attributes[name]  # markdownify reads any numeral with int()
+                del attributes[name]
 
 
 def _soup(element: lxml.html.HtmlElement) -> BeautifulSoup:
