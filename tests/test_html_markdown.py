@@ -202,6 +202,17 @@ def test_markup_that_would_read_wrong_is_merged_or_dropped(html: str, markdown: 
             id="rows under a spanning cell keep their columns",
         ),
         pytest.param(
+            "<table><tbody><tr><td>r1</td><td>c</td></tr></tbody><tbody><tr><td>r2</td><td>d</td></tr></tbody></table>",
+            "| | |\n| --- | --- |\n| r1 | c |\n| r2 | d |\n",
+            id="a second tbody starts no second header",
+        ),
+        pytest.param(
+            "<table><tr><th>k</th><th>v<table><tr><th>1</th><th>2</th></tr><tr><td>a</td><td>b</td></tr></table></th></tr>"
+            "<tr><td>x</td><td>y</td></tr></table>",
+            "| k | v \\| 1 \\| 2 \\| \\| --- \\| --- \\| \\| a \\| b \\| |\n| --- | --- |\n| x | y |\n",
+            id="a header row is as wide as its own cells, not those of a table inside one",
+        ),
+        pytest.param(
             "<table><tr><th>k</th><th>v</th></tr>"
             "<tr><td>a</td><td><ul><li>one</li><li>two <ul><li>2b</li></ul></li></ul></td></tr></table>",
             "| k | v |\n| --- | --- |\n| a | • one • two • 2b |\n",

@@ -72,6 +72,7 @@ _BREAK_RUN = re.compile(f"{_BREAK}\n(?:[ \t]*{_BREAK}\n)+")
 _LINE_PREFIX = re.compile(r"[\s>]*")
 _TABLE_SEPARATOR = re.compile(r"\|(?: --- \|)+")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
+_TABLE_SECTIONS = frozenset({"thead", "tbody", "tfoot"})
 # Inline markup that renders as the same Markdown emphasis.
 _EMPHASIS = {"b": "strong", "strong": "strong", "i": "em", "em": "em"}
 # Inline wrappers markdownify writes as their content alone: a run at their edge touches the runs outside.
@@ -670,12 +671,27 @@ class _Converter(MarkdownConverter):
         return super().convert_hN(n, el, text, parent_tags) if text.strip() else ""
 
     def convert_tr(self, el: Tag, text: str, parent_tags: Any) -> str:
-        """A table row; an empty row goes, leaving the header lines markdownify may write above or below it."""
-        row = super().convert_tr(el, text, parent_tags)
-        line = f"|{text}\n"
-        if not text.replace("|", "").strip() and row.endswith(line):
-            return row[: -len(line)]
-        return row
+        """A table row; a table's first row also writes the header lines GFM needs, below it when it is a
+        header (all `<th>`, or the one row of a `<thead>`), else below an empty header row. An empty row
+        goes, leaving those lines.
+
+        markdownify searches each row's whole subtree for its cells (quadratic on nested tables, whose
+        cells it counts as the row's) and starts a header again at each `<tbody>` of a table without
+        `<thead>`; here only the row's own cells count, the header is as wide as the cells written, and
+        only the first row of the table writes one.
+        """
+        line = f"|{text}\n" if text.replace("|", "").strip() else ""
+        section = el.parent
+        if section is None or el.find_previous_sibling() is not None or _rows_before(section):
+            return line
+        cells = el.find_all(["td", "th"], recursive=False)
+        width = max(1, _cell_count(f"|{text}"))
+        separator = "| " + " | ".join(["---"] * width) + " |\n"
+        if all(cell.name == "th" for cell in cells) or (
+            section.name == "thead" and len(section.find_all("tr", recursive=False)) == 1
+        ):
+            return line + separator
+        return "| " + " | ".join([""] * width) + " |\n" + separator + line
 
     def convert_table(self, el: Tag, text: str, parent_tags: Any) -> str:
         """A pipe table whose header is as wide as its widest row (GFM drops the cells past the header's)."""
@@ -765,6 +781,16 @@ def _between_words(el: Tag) -> bool:
         if isinstance(sibling, Tag) and (sibling.name == "br" or should_remove_whitespace_outside(sibling)):
             return False
     return True
+
+
+def _rows_before(section: Tag) -> bool:
+    """Whether a table section (`<thead>`, `<tbody>`, `<tfoot>`) comes after one holding a row."""
+    if section.name not in _TABLE_SECTIONS:
+        return False
+    return any(
+        isinstance(sibling, Tag) and sibling.name in _TABLE_SECTIONS and sibling.find("tr") is not None
+        for sibling in section.previous_siblings
+    )
 
 
 def _cell_count(row: str) -> int:
