@@ -207,6 +207,11 @@ def test_markup_that_would_read_wrong_is_merged_or_dropped(html: str, markdown: 
             id="a second tbody starts no second header",
         ),
         pytest.param(
+            "<table><thead><tr><th></th></tr></thead><tbody><tr><td>a</td><td>b</td></tr></tbody></table>",
+            "| | |\n| --- | --- |\n| a | b |\n",
+            id="an empty header row leaves no header behind",
+        ),
+        pytest.param(
             "<table><tr><th>k</th><th>v<table><tr><th>1</th><th>2</th></tr><tr><td>a</td><td>b</td></tr></table></th></tr>"
             "<tr><td>x</td><td>y</td></tr></table>",
             "| k | v \\| 1 \\| 2 \\| \\| --- \\| --- \\| \\| a \\| b \\| |\n| --- | --- |\n| x | y |\n",

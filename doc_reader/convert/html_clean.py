@@ -80,10 +80,12 @@ _VISUALLY_HIDDEN = re.compile(
 )
 # lxml refuses str input that carries an XML encoding declaration, and control characters.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-# A Unicode noncharacter (never text) that the renderer writes for `<br>` (`html_markdown`): removed too.
+# Unicode noncharacters (never text) that the renderer writes (`html_markdown`), for `<br>` and before a
+# table's header row: removed too.
 BREAK_MARKER = "\ufdd0"
+HEADER_ROW_MARKER = "\ufdd1"
 _CONTROL_CHARACTERS = "".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF]))
-_CONTROL_CHARACTERS += BREAK_MARKER
+_CONTROL_CHARACTERS += BREAK_MARKER + HEADER_ROW_MARKER
 _CONTROL = re.compile(f"[{re.escape(_CONTROL_CHARACTERS)}]")
 _MENU_ROLES = frozenset({"navigation", "menu", "menubar"})
 # Tabs, tab panels and the controls that open panels: one walk finds every role and aria-controls.

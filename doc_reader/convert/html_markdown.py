@@ -27,7 +27,7 @@ from lxml import etree
 from markdownify import STRIP, MarkdownConverter, should_remove_whitespace_outside
 
 from doc_reader.convert.base import Deadline
-from doc_reader.convert.html_clean import BREAK_MARKER, TAB_LABEL
+from doc_reader.convert.html_clean import BREAK_MARKER, HEADER_ROW_MARKER, TAB_LABEL
 from doc_reader.convert.links import Links, LinkStyle, destination
 
 _LANGUAGE_CLASS = re.compile(r"(?:^|\s)(?:language|lang|highlight-source|highlight|brush)(?:-|:\s*)([A-Za-z0-9_+#.]+)")
@@ -70,9 +70,7 @@ _LOOSE_JOINERS = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
 _BREAK_RUN = re.compile(f"{_BREAK}\n(?:[ \t]*{_BREAK}\n)+")
 # Blockquote markers and indentation (or stray spaces) before a line's text.
 _LINE_PREFIX = re.compile(r"[\s>]*")
-_TABLE_SEPARATOR = re.compile(r"\|(?: --- \|)+")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
-_TABLE_SECTIONS = frozenset({"thead", "tbody", "tfoot"})
 # Inline markup that renders as the same Markdown emphasis.
 _EMPHASIS = {"b": "strong", "strong": "strong", "i": "em", "em": "em"}
 # Inline wrappers markdownify writes as their content alone: a run at their edge touches the runs outside.
@@ -671,38 +669,35 @@ class _Converter(MarkdownConverter):
         return super().convert_hN(n, el, text, parent_tags) if text.strip() else ""
 
     def convert_tr(self, el: Tag, text: str, parent_tags: Any) -> str:
-        """A table row; a table's first row also writes the header lines GFM needs, below it when it is a
-        header (all `<th>`, or the one row of a `<thead>`), else below an empty header row. An empty row
-        goes, leaving those lines.
+        """A table row as one line, marked for `convert_table` when it is a header row (all `<th>`, or the
+        one row of a `<thead>`); an empty row goes.
 
-        markdownify searches each row's whole subtree for its cells (quadratic on nested tables, whose
-        cells it counts as the row's) and starts a header again at each `<tbody>` of a table without
-        `<thead>`; here only the row's own cells count, the header is as wide as the cells written, and
-        only the first row of the table writes one.
+        Only the row's own cells count: markdownify searches each row's whole subtree, counting the
+        cells of tables nested in it (quadratic on nested tables).
         """
-        line = f"|{text}\n" if text.replace("|", "").strip() else ""
+        if not text.replace("|", "").strip():
+            return ""
         section = el.parent
-        if section is None or el.find_previous_sibling() is not None or _rows_before(section):
-            return line
-        cells = el.find_all(["td", "th"], recursive=False)
-        width = max(1, _cell_count(f"|{text}"))
-        separator = "| " + " | ".join(["---"] * width) + " |\n"
-        if all(cell.name == "th" for cell in cells) or (
-            section.name == "thead" and len(section.find_all("tr", recursive=False)) == 1
-        ):
-            return line + separator
-        return "| " + " | ".join([""] * width) + " |\n" + separator + line
+        header = all(cell.name == "th" for cell in el.find_all(["td", "th"], recursive=False)) or (
+            section is not None and section.name == "thead" and len(section.find_all("tr", recursive=False)) == 1
+        )
+        return f"{HEADER_ROW_MARKER if header and 'table' in parent_tags else ''}|{text}\n"
 
     def convert_table(self, el: Tag, text: str, parent_tags: Any) -> str:
-        """A pipe table whose header is as wide as its widest row (GFM drops the cells past the header's)."""
+        """A pipe table: its first row is the header when it is a header row, else an empty header goes
+        above it; the header is as wide as the widest row (GFM drops the cells past the header's).
+
+        Deciding here, once per table, lets an empty first row go without leaving a header behind, and a
+        second `<tbody>` start no second header (markdownify does both in `convert_tr`).
+        """
         lines = text.strip().split("\n")
-        separator = next((i for i, line in enumerate(lines) if _TABLE_SEPARATOR.fullmatch(line)), 0)
-        if separator:
-            header = separator - 1
-            extra = max(_cell_count(line) for line in lines[header:]) - _cell_count(lines[header])
-            lines[header] += " |" * extra
-            lines[separator] += " --- |" * extra
-        return super().convert_table(el, "\n".join(lines), parent_tags)
+        rows = [line.removeprefix(HEADER_ROW_MARKER) for line in lines]
+        if not any(rows):
+            return ""
+        width = max(1, *map(_cell_count, rows))
+        header = rows.pop(0) if lines[0].startswith(HEADER_ROW_MARKER) else "|"
+        header += " |" * (width - _cell_count(header))
+        return super().convert_table(el, "\n".join([header, "|" + " --- |" * width, *rows]), parent_tags)
 
     def convert_img(self, el: Tag, text: str, parent_tags: Any) -> str:
         """`![alt](src)`, alt text alone inside headings, nothing when images are off, decorative or without source.
@@ -781,16 +776,6 @@ def _between_words(el: Tag) -> bool:
         if isinstance(sibling, Tag) and (sibling.name == "br" or should_remove_whitespace_outside(sibling)):
             return False
     return True
-
-
-def _rows_before(section: Tag) -> bool:
-    """Whether a table section (`<thead>`, `<tbody>`, `<tfoot>`) comes after one holding a row."""
-    if section.name not in _TABLE_SECTIONS:
-        return False
-    return any(
-        isinstance(sibling, Tag) and sibling.name in _TABLE_SECTIONS and sibling.find("tr") is not None
-        for sibling in section.previous_siblings
-    )
 
 
 def _cell_count(row: str) -> int:
