@@ -8,9 +8,10 @@ over: a line that is only a backslash (a `<br>` with nothing around it), touchin
 bold runs (`**a****b**`), an empty heading, a lone list marker (an empty list item),
 a table row with no text in any cell, an image without alt text, a line of separators
 alone (`|`, `•`), a no-break space or invisible character (zero-width space, soft hyphen)
-outside code, a link whose target holds `javascript:`, and link text that starts with a
-heading or quote marker (`[### Title](url)`). Lines are checked as written;
-nothing is scored against ground truth.
+outside code, a link whose target holds `javascript:`, link text that starts with a
+heading or quote marker (`[### Title](url)`), a header separator in the middle of a table,
+and a table of an empty header row alone. Lines are checked as written; nothing is scored
+against ground truth.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "`javascript:` in a link target": lambda line: _SCRIPT_TARGET.search(line) is not None,
     "heading or quote marker in link text": lambda line: _MARKER_IN_LINK.search(line) is not None,
 }
+_EMPTY_ROW = re.compile(r"\|( \|)+")
+# Checks of a header separator line, given the two lines before it and the line after it.
+TABLE_CHECKS: dict[str, Callable[[str, str, str], bool]] = {
+    "header separator inside a table": lambda before, header, after: before.startswith("|"),
+    "table of an empty header alone": lambda before, header, after: (
+        _EMPTY_ROW.fullmatch(header) is not None and not after.startswith("|")
+    ),
+}
 
 
 def defects(markdown: str) -> set[str]:
@@ -62,6 +71,9 @@ def defects(markdown: str) -> set[str]:
             fence = marker.group(1)
             continue
         following = lines[index + 1] if index + 1 < len(lines) else ""
+        if _TABLE_SEPARATOR.match(line):
+            before, header = (lines[index - 2] if index > 1 else ""), (lines[index - 1] if index else "")
+            found.update(name for name, check in TABLE_CHECKS.items() if check(before, header, following))
         for name, check in CHECKS.items():
             # An empty header row is GFM's only way to write a table without one.
             header = name == "table row with no text" and _TABLE_SEPARATOR.match(following) is not None
@@ -88,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(pages)} pages, {len(pages) * len(MODES)} conversions ({' and '.join(MODES)})\n")
     print("| check | " + " | ".join(f"extract={mode}" for mode in MODES) + " | all |")
     print("| --- | " + " | ".join("---:" for _ in MODES) + " | ---: |")
-    for name in CHECKS:
+    for name in [*CHECKS, *TABLE_CHECKS]:
         counts = [sum(name in result[i] for result in results) for i in range(len(MODES))]
         print(f"| {name} | " + " | ".join(str(c) for c in counts) + f" | {sum(counts)} |")
     return 0
