@@ -2,7 +2,8 @@
 
 markdownify does the walk; this module changes what it gets wrong for our
 readers: fenced code keeps its language and exact whitespace, table cells
-escape `|`, layout tables become plain blocks and empty rows go, links never
+escape `|`, a table has one header row decided from its own cells, layout
+tables become plain blocks and empty rows go, links never
 carry `javascript:` or empty text (a blank link between words is a space),
 images use their lazy-load source and can be switched off (decorative ones,
 `alt=""`, always are), text that looks like an HTML tag is escaped so that no
