@@ -93,7 +93,6 @@ _ASCII_SPACES = " \n\t\f\r"
 _MAX_SPAN = 50
 # Numbers the renderer reads from attributes; int() refuses "²" and runs of over 4,300 digits.
 _SMALL_NUMBER = re.compile(r"[0-9]{1,6}")
-_NUMBER_ATTRIBUTES = frozenset({"start", "colspan"})
 _CELL_BULLET = re.compile(r"^(\s*)[-*+] ", re.MULTILINE)
 _EMOJI_CLASS = re.compile(r"emoji|smiley|emoticon", re.IGNORECASE)
 # What an emoji picture's alt says besides the emoji itself: a short name (":wave:") or an emoticon (";)").
@@ -276,8 +275,8 @@ def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
     """Remove the attributes rendering never reads (BeautifulSoup spends much of its time on them).
 
     Class names matter only for a code block's language: on `<pre>`, `<code>` and two levels above `<pre>`.
-    A `start` or `colspan` that is not a small number of ASCII digits goes too: markdownify reads
-    them with `int()`, which refuses "²" and runs of over 4,300 digits.
+    A list's `start` that is not a small number of ASCII digits goes too: markdownify reads it with
+    `int()`, which refuses "²" and runs of over 4,300 digits (spans are read by `_span`, which checks).
     """
     code_classes = set()
     for pre in element.iter("pre"):
@@ -292,9 +291,9 @@ def _drop_unread_attributes(element: lxml.html.HtmlElement) -> None:
         for name in [name for name in attributes if name not in keep]:
             with contextlib.suppress(KeyError, ValueError):  # lxml cannot address some names ("{x}y", "{}")
                 del attributes[name]
-        for name in _NUMBER_ATTRIBUTES.intersection(attributes):
-            if not _SMALL_NUMBER.fullmatch(attributes[name].strip()):
-                del attributes[name]
+        start = attributes.get("start")
+        if start is not None and not _SMALL_NUMBER.fullmatch(start.strip()):
+            del attributes["start"]
 
 
 def _soup(element: lxml.html.HtmlElement) -> BeautifulSoup:
