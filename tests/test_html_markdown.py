@@ -234,6 +234,16 @@ def test_markup_that_would_read_wrong_is_merged_or_dropped(html: str, markdown: 
             "note^([1](https://e.com/#fn1))\n",
             id="a footnote link is raised",
         ),
+        pytest.param(
+            '<p>So <math display="block" alttext="{\\displaystyle \\{x\\} }"><mi>x</mi></math></p>',
+            "So $$\\{x\\}$$\n",
+            id="a display formula loses MediaWiki's style group",
+        ),
+        pytest.param(
+            '<p><math alttext="{\\displaystyle a}+{\\displaystyle b}"><mi>a</mi></math></p>',
+            "${\\displaystyle a}+{\\displaystyle b}$\n",
+            id="a style group that is not the whole formula stays",
+        ),
     ],
 )
 def test_pictures_tables_and_scripts_read_as_on_screen(html: str, markdown: str) -> None:

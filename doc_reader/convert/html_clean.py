@@ -6,8 +6,9 @@ widgets, form controls, comments, and hidden elements (`hidden`,
 visually-hidden class names such as `sr-only`).
 Hidden text is a common carrier for prompt injection, so it never reaches the
 Markdown, except what the page itself shows: a panel that a tab or accordion control
-opens (`_disclosed`), and the parts React's streaming scripts move into place
-(`_reveal_streamed`). Code blocks lose the line numbers beside them and become plain
+opens (`_disclosed`), the parts React's streaming scripts move into place
+(`_reveal_streamed`), and the TeX of formulas that scripts or pictures draw
+(`html_math`). Code blocks lose the line numbers beside them and become plain
 text (`html_code`).
 """
 
@@ -22,6 +23,7 @@ from lxml import etree
 
 from doc_reader.convert.base import Deadline
 from doc_reader.convert.html_code import flatten_code, remove_line_numbers
+from doc_reader.convert.html_math import is_formula_source, show_formulas
 
 # Never visible, or not text: dropped with everything inside.
 DROP_TAGS = frozenset(
@@ -168,17 +170,24 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     small: list[lxml.html.HtmlElement] = []
     questions: list[lxml.html.HtmlElement] = []
     buttons: list[lxml.html.HtmlElement] = []
+    formulas: list[lxml.html.HtmlElement] = []
+    tasks: list[lxml.html.HtmlElement] = []
     for count, element in enumerate(root.iter()):
         if count % _CHECK_EVERY == 0:
             deadline.check()
         if element.tag == "button":
             (questions if _asks_a_question(element) else buttons).append(element)
+        elif element.tag == "input" and _is_task_box(element):
+            tasks.append(element)
         elif not isinstance(element.tag, str) or element.tag in DROP_TAGS:  # comments, PIs, entities too
-            doomed.append(element)
+            (formulas if element.tag == "script" and is_formula_source(element) else doomed).append(element)
         elif element.tag not in _ALWAYS_SHOWN and is_hidden(element):
-            hidden.append(element)
+            (formulas if is_formula_source(element) else hidden).append(element)
         elif element.tag in ("form", "noscript"):
             small.append(element)
+    doomed += show_formulas(root, formulas)
+    for box in tasks:
+        _mark_task(box)
     tab_parts, controls = _widget_parts(root)
     _name_tab_panels(tab_parts)
     disclosed = _disclosed(root, hidden, controls)
@@ -209,6 +218,39 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     for pre in list(root.iter("pre")):
         flatten_code(pre)
     _separate_touching_words(root)
+
+
+def _is_task_box(element: lxml.html.HtmlElement) -> bool:
+    """Whether `element` (an `<input>`) is the checkbox a task list item opens with (GitHub, MkDocs, markdown-it).
+
+    Those are disabled or named as tasks; a shop's filter list of live checkboxes is a form.
+    """
+    if element.get("type", "").strip().lower() != "checkbox":
+        return False
+    if element.get("disabled") is None and "task" not in element.get("class", ""):
+        return False
+    holder = element.getparent()
+    if holder is not None and holder.tag == "label":
+        if holder.index(element) != 0 or (holder.text and not holder.text.isspace()):
+            return False
+        element = holder
+        holder = holder.getparent()
+    return (
+        holder is not None
+        and holder.tag == "li"
+        and holder.index(element) == 0
+        and not (holder.text and not holder.text.isspace())
+    )
+
+
+def _mark_task(box: lxml.html.HtmlElement) -> None:
+    """Put `[x]` or `[ ]` where a task's checkbox is, so the Markdown list item reads `- [x] task`."""
+    parent = box.getparent()
+    if parent is None:
+        return
+    parent.text = "[x] " if box.get("checked") is not None else "[ ] "  # the box comes first (`_is_task_box`)
+    box.tail = (box.tail or "").lstrip()
+    _remove(box)
 
 
 def _reveal_streamed(hidden: list[lxml.html.HtmlElement], doomed: list[etree._Element]) -> list[lxml.html.HtmlElement]:

@@ -82,7 +82,7 @@ _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 # Empty cells before or after a cell where cells above span its row (`_fill_row_spans`).
 _SPANNED_BEFORE, _SPANNED_AFTER = "data-doc-reader-spanned-before", "data-doc-reader-spanned-after"
 _READ_ATTRIBUTES = frozenset(
-    {"href", "src", "alt", "start", "colspan", "encoding", "alttext", _SPANNED_BEFORE, _SPANNED_AFTER}
+    {"href", "src", "alt", "start", "colspan", "encoding", "alttext", "display", _SPANNED_BEFORE, _SPANNED_AFTER}
 )
 _CODE_ATTRIBUTES = _READ_ATTRIBUTES | {"class", "data-lang", "data-language"}
 # Link attributes keep the escaping a round trip through libxml2's serialiser gave them: ASCII-only URLs.
@@ -93,6 +93,8 @@ _ASCII_SPACES = " \n\t\f\r"
 _MAX_SPAN = 50
 # Numbers the renderer reads from attributes; int() refuses "²" and runs of over 4,300 digits.
 _SMALL_NUMBER = re.compile(r"[0-9]{1,6}")
+# MediaWiki wraps each formula's TeX in `{\displaystyle ...}` (or `\textstyle`), which says nothing to a reader.
+_TEX_STYLE = re.compile(r"\{\\(?:display|text)style\b(.*)\}", re.DOTALL)
 _CELL_BULLET = re.compile(r"^(\s*)[-*+] ", re.MULTILINE)
 _EMOJI_CLASS = re.compile(r"emoji|smiley|emoticon", re.IGNORECASE)
 # What an emoji picture's alt says besides the emoji itself: a short name (":wave:") or an emoticon (";)").
@@ -755,11 +757,31 @@ class _Converter(MarkdownConverter):
         return _script("_", text)
 
     def convert_math(self, el: Tag, text: str, parent_tags: Any) -> str:
-        """MathML as its TeX annotation or alt text when there is one, else its text."""
+        """MathML as its TeX annotation or alt text when there is one, else its text: `$x^2$`, `$$x^2$$` for display."""
         tex = el.find("annotation", attrs={"encoding": "application/x-tex"})
         source = (tex.get_text() if isinstance(tex, Tag) else "") or str(el.get("alttext") or "") or el.get_text(" ")
         source = " ".join(source.split())
-        return f"${source}$" if source else ""
+        source = _without_style_wrapper(source)
+        if not source:
+            return ""
+        return f"$${source}$$" if el.get("display") == "block" else f"${source}$"
+
+
+def _without_style_wrapper(tex: str) -> str:
+    """`tex` without an outer `{\\displaystyle ...}` group (one group around the whole formula only)."""
+    style = _TEX_STYLE.fullmatch(tex)
+    if style is None:
+        return tex
+    depth, index = 0, 0
+    while index < len(tex):
+        if tex[index] == "\\":
+            index += 2  # an escaped character, such as \{, opens or closes nothing
+            continue
+        depth += {"{": 1, "}": -1}.get(tex[index], 0)
+        if depth == 0 and index < len(tex) - 1:
+            return tex  # the first group closes before the end: `{\displaystyle a}+{b}`
+        index += 1
+    return style.group(1).strip()
 
 
 def _reading(text: str) -> str:
