@@ -1,7 +1,8 @@
 """Parse HTML into an lxml tree and remove everything a reader cannot see.
 
-Removed here, for both `extract` modes: scripts, styles, embedded frames and
-widgets, form controls, comments, and hidden elements (`hidden`,
+Removed here, for both `extract` modes: scripts, styles, embedded frames (a video
+player leaves a link to its video, `html_video`) and widgets, form controls (a task
+list's checkbox leaves `[x]` or `[ ]`), comments, and hidden elements (`hidden`,
 `aria-hidden="true"`, inline `display:none` / `visibility:hidden`, `<template>`, and
 visually-hidden class names such as `sr-only`).
 Hidden text is a common carrier for prompt injection, so it never reaches the
@@ -24,6 +25,7 @@ from lxml import etree
 from doc_reader.convert.base import Deadline
 from doc_reader.convert.html_code import flatten_code, remove_line_numbers
 from doc_reader.convert.html_math import is_formula_source, show_formulas
+from doc_reader.convert.html_video import link_videos, video_page
 
 # Never visible, or not text: dropped with everything inside.
 DROP_TAGS = frozenset(
@@ -172,6 +174,7 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     buttons: list[lxml.html.HtmlElement] = []
     formulas: list[lxml.html.HtmlElement] = []
     tasks: list[lxml.html.HtmlElement] = []
+    videos: list[tuple[lxml.html.HtmlElement, str]] = []
     for count, element in enumerate(root.iter()):
         if count % _CHECK_EVERY == 0:
             deadline.check()
@@ -179,6 +182,8 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
             (questions if _asks_a_question(element) else buttons).append(element)
         elif element.tag == "input" and _is_task_box(element):
             tasks.append(element)
+        elif element.tag == "iframe" and not is_hidden(element) and (page := video_page(element)) is not None:
+            videos.append((element, page))
         elif not isinstance(element.tag, str) or element.tag in DROP_TAGS:  # comments, PIs, entities too
             (formulas if element.tag == "script" and is_formula_source(element) else doomed).append(element)
         elif element.tag not in _ALWAYS_SHOWN and is_hidden(element):
@@ -188,6 +193,7 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     doomed += show_formulas(root, formulas)
     for box in tasks:
         _mark_task(box)
+    link_videos(videos)
     tab_parts, controls = _widget_parts(root)
     _name_tab_panels(tab_parts)
     disclosed = _disclosed(root, hidden, controls)
