@@ -25,7 +25,7 @@ from lxml import etree
 from doc_reader.convert.base import Deadline
 from doc_reader.convert.html_code import flatten_code, remove_line_numbers
 from doc_reader.convert.html_math import is_formula_source, show_formulas
-from doc_reader.convert.html_video import link_videos, video_page
+from doc_reader.convert.html_video import show_videos, video_page
 
 # Never visible, or not text: dropped with everything inside.
 DROP_TAGS = frozenset(
@@ -193,7 +193,7 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
     doomed += show_formulas(root, formulas)
     for box in tasks:
         _mark_task(box)
-    link_videos(videos)
+    show_videos(videos)
     tab_parts, controls = _widget_parts(root)
     _name_tab_panels(tab_parts)
     disclosed = _disclosed(root, hidden, controls)

@@ -29,6 +29,7 @@ from markdownify import STRIP, MarkdownConverter, should_remove_whitespace_outsi
 
 from doc_reader.convert.base import Deadline
 from doc_reader.convert.html_clean import BREAK_MARKER, HEADER_ROW_MARKER, TAB_LABEL
+from doc_reader.convert.html_video import VIDEO_PAGE
 from doc_reader.convert.links import Links, LinkStyle, destination
 
 _LANGUAGE_CLASS = re.compile(r"(?:^|\s)(?:language|lang|highlight-source|highlight|brush)(?:-|:\s*)([A-Za-z0-9_+#.]+)")
@@ -82,7 +83,19 @@ _TABLE_PARTS = ("thead", "tbody", "tfoot", "tr", "td", "th", "caption")
 # Empty cells before or after a cell where cells above span its row (`_fill_row_spans`).
 _SPANNED_BEFORE, _SPANNED_AFTER = "data-doc-reader-spanned-before", "data-doc-reader-spanned-after"
 _READ_ATTRIBUTES = frozenset(
-    {"href", "src", "alt", "start", "colspan", "encoding", "alttext", "display", _SPANNED_BEFORE, _SPANNED_AFTER}
+    {
+        "href",
+        "src",
+        "alt",
+        "start",
+        "colspan",
+        "encoding",
+        "alttext",
+        "display",
+        VIDEO_PAGE,
+        _SPANNED_BEFORE,
+        _SPANNED_AFTER,
+    }
 )
 _CODE_ATTRIBUTES = _READ_ATTRIBUTES | {"class", "data-lang", "data-language"}
 # Link attributes keep the escaping a round trip through libxml2's serialiser gave them: ASCII-only URLs.
@@ -704,10 +717,13 @@ class _Converter(MarkdownConverter):
     def convert_img(self, el: Tag, text: str, parent_tags: Any) -> str:
         """`![alt](src)`, alt text alone inside headings, nothing when images are off, decorative or without source.
 
-        `alt=""` marks an image as decorative (HTML's own rule): icons, spacers, separators.
+        `alt=""` marks an image as decorative (HTML's own rule): icons, spacers, separators. A video
+        player (`html_video`) is a link to the video's page, whether images are on or off.
         """
         src = str(el.get("src") or "").strip()
         alt = " ".join(_reading(str(el.get("alt") or "")).split()).replace("[", "(").replace("]", ")")
+        if video := el.get(VIDEO_PAGE):
+            return alt if "_inline" in parent_tags else self._links.link(alt, str(video))
         decorative = el.get("alt") is not None and not alt
         if not self._images or decorative or not src or src.lower().startswith(_UNSAFE_SCHEMES):
             return ""

@@ -2,9 +2,11 @@
 
 A page shows a YouTube or Vimeo video in an `<iframe>`; frames are dropped with the
 other embedded content (`html_clean`), which left no trace of the video. The player's
-address names the video, so it becomes a link to the video's page, labelled with the
-frame's `title` (what a screen reader announces, as `alt` is for a picture) unless that
-only says "YouTube video player".
+address names the video, so the frame becomes a picture element without a source that
+carries the video's page in `VIDEO_PAGE` and, as its `alt`, the frame's `title` (what a
+screen reader announces) unless that only says "YouTube video player". Like a picture, it
+has no text of its own for the block classifier and stays where the content around it
+stays; the renderer writes it as a link, `[Video: title](https://www.youtube.com/watch?v=…)`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ _PLAYERS = (
 # Titles that say only what the frame is, not what the video is.
 _GENERIC_TITLE = re.compile(r"(?:youtube|vimeo)?\s*(?:embed(?:ded)?\s*)?(?:video)?\s*(?:player)?", re.IGNORECASE)
 _MAX_TITLE_CHARACTERS = 200
+# The attribute of the picture element that stands for a player: the address of the video's page.
+VIDEO_PAGE = "data-doc-reader-video"
 
 
 def video_page(frame: lxml.html.HtmlElement) -> str | None:
@@ -38,14 +42,14 @@ def video_page(frame: lxml.html.HtmlElement) -> str | None:
     return None
 
 
-def link_videos(frames: list[tuple[lxml.html.HtmlElement, str]]) -> None:
-    """Replace each player frame with a link to its video's page (`frames`: frame and page address)."""
+def show_videos(frames: list[tuple[lxml.html.HtmlElement, str]]) -> None:
+    """Replace each player frame with a picture element standing for its video (`frames`: frame and page address)."""
     for frame, page in frames:
         parent = frame.getparent()
         if parent is None:
             continue
         title = " ".join((frame.get("title") or "").split())[:_MAX_TITLE_CHARACTERS]
-        link = frame.makeelement("a", {"href": page})
-        link.text = "Video" if _GENERIC_TITLE.fullmatch(title) else f"Video: {title}"
-        link.tail = frame.tail
-        parent.replace(frame, link)
+        label = "Video" if _GENERIC_TITLE.fullmatch(title) else f"Video: {title}"
+        video = frame.makeelement("img", {VIDEO_PAGE: page, "alt": label})
+        video.tail = frame.tail
+        parent.replace(frame, video)
