@@ -144,15 +144,18 @@ def parse(text: str) -> tuple[lxml.html.HtmlElement | None, bool]:
     return root, any(error.type_name == "ERR_RESOURCE_LIMIT" for error in parser.error_log)
 
 
-def is_hidden(element: lxml.html.HtmlElement) -> bool:
-    """True if the element is not shown on screen: an attribute, an inline style, or a visually-hidden class."""
+def is_hidden(element: lxml.html.HtmlElement, *, aria: bool = True) -> bool:
+    """True if the element is not shown on screen: an attribute, an inline style, or a visually-hidden class.
+
+    `aria=False` leaves `aria-hidden` out: it hides an element from screen readers, not from the screen.
+    """
     # Called for every element: one call lists the attribute names, and most elements have none.
     names = element.keys()
     if not names:
         return False
     if "hidden" in names:
         return True
-    if "aria-hidden" in names and element.get("aria-hidden", "").strip().lower() == "true":
+    if aria and "aria-hidden" in names and element.get("aria-hidden", "").strip().lower() == "true":
         return True
     if "style" in names and _HIDDEN_STYLE.search(element.get("style", "")) is not None:
         return True
@@ -190,7 +193,7 @@ def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
             (formulas if is_formula_source(element) else hidden).append(element)
         elif element.tag in ("form", "noscript"):
             small.append(element)
-    doomed += show_formulas(root, formulas)
+    doomed += show_formulas(root, formulas, is_hidden)
     for box in tasks:
         _mark_task(box)
     show_videos(videos)

@@ -15,6 +15,8 @@ of the picture the page shows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import lxml.html
 
 _MATHJAX_TEX = "math/tex"
@@ -29,10 +31,13 @@ def is_formula_source(element: lxml.html.HtmlElement) -> bool:
     return parent is not None and _MEDIAWIKI_FORMULA in parent.get("class", "")
 
 
-def show_formulas(root: lxml.html.HtmlElement, sources: list[lxml.html.HtmlElement]) -> list[lxml.html.HtmlElement]:
+def show_formulas(
+    root: lxml.html.HtmlElement, sources: list[lxml.html.HtmlElement], hidden: Callable[..., bool]
+) -> list[lxml.html.HtmlElement]:
     """Replace each formula that `sources` (from `is_formula_source`) hold with a `<math>` of its TeX.
 
-    Returns the sources it leaves, to be removed: MathJax sources on a page that does not load MathJax.
+    `hidden` is cleaning's test for an element off screen (`html_clean.is_hidden`). Returns the sources it
+    leaves, to be removed: MathJax sources on a page that does not load MathJax.
     """
     left: list[lxml.html.HtmlElement] = []
     drawn: bool | None = None
@@ -49,8 +54,9 @@ def show_formulas(root: lxml.html.HtmlElement, sources: list[lxml.html.HtmlEleme
         formula = source.getparent()
         if formula is None or formula.getparent() is None:
             continue  # its formula is already replaced (MediaWiki hides two parts of each)
-        picture = next(formula.iter("img"), None)
-        tex = picture.get("alt", "") if picture is not None else ""
+        # MediaWiki hides its picture from screen readers alone (`aria-hidden`): it is on screen.
+        picture = next((p for p in formula.iter("img") if not hidden(p, aria=False)), None)
+        tex = picture.get("alt", "") if picture is not None and not hidden(formula) else ""
         _replace_with_formula(formula, tex, "block" in formula.get("class", ""))
     return left
 
