@@ -4,8 +4,8 @@ Math libraries draw a formula with glyphs laid out by scripts or as a picture, a
 its source where cleaning would drop it: MathJax 2 in `<script type="math/tex">` (the
 only copy in a page as served, before scripts run; after them, a drawn copy stands
 before it), MediaWiki (Wikipedia) in a hidden `<math>` beside a picture whose alt text
-is the same TeX. Each such formula becomes one `<math alttext="...">` element holding
-its TeX, which the renderer writes as `$...$` (`$$...$$` for a display formula).
+is the same TeX. Each such formula becomes one `<math>` element whose text is its TeX,
+which the renderer writes as `$...$` (`$$...$$` for a display formula).
 KaTeX and MathJax 3 need nothing here: their MathML copy is visible to cleaning.
 
 Only what a reader sees is revealed (hidden text carries prompt injections): a MathJax
@@ -77,12 +77,12 @@ def _drop_drawn_copy(script: lxml.html.HtmlElement) -> None:
 
 
 def _replace_with_formula(element: lxml.html.HtmlElement, tex: str, block: bool) -> None:
-    """Put a `<math>` holding `tex` (as text and as `alttext`) where `element` is; no TeX, no element."""
+    """Put a `<math>` whose text is `tex` where `element` is; no TeX, no element."""
     tex = " ".join(tex.split())
     if not tex:
         element.drop_tree()
         return
-    formula = element.makeelement("math", {"alttext": tex, **({"display": "block"} if block else {})})
+    formula = element.makeelement("math", {"display": "block"} if block else {})
     formula.text = tex
     formula.tail = element.tail
     parent = element.getparent()
