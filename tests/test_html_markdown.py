@@ -244,6 +244,16 @@ def test_markup_that_would_read_wrong_is_merged_or_dropped(html: str, markdown: 
             "${\\displaystyle a}+{\\displaystyle b}$\n",
             id="a style group that is not the whole formula stays",
         ),
+        pytest.param(
+            "<dl><dt>A</dt><dd>x</dd><dd>y</dd><dt>B</dt> <dt>C</dt><dd>z</dd></dl>",
+            "A\n: x\n: y\n\nB\nC\n: z\n",
+            id="definitions sit under their terms, and terms in a row on adjacent lines",
+        ),
+        pytest.param(
+            "<dl><dd>Indented.</dd></dl><dl><dt> </dt><dd>Term emptied.</dd></dl>",
+            "Indented.\n\nTerm emptied.\n",
+            id="a definition with no term above it is a paragraph",
+        ),
     ],
 )
 def test_pictures_tables_and_scripts_read_as_on_screen(html: str, markdown: str) -> None:

@@ -683,6 +683,19 @@ class _Converter(MarkdownConverter):
         """An ATX heading; nothing for a heading without text."""
         return super().convert_hN(n, el, text, parent_tags) if text.strip() else ""
 
+    def convert_dt(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A term on its own line; a term right after another term shares its block (PHP Markdown Extra)."""
+        term = super().convert_dt(el, text, parent_tags)
+        previous = _previous_tag(el)
+        return term.lstrip("\n") if previous is not None and previous.name == "dt" and term.strip() else term
+
+    def convert_dd(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A definition as `: text` under its term; with no term above it (none, or one emptied by the
+        extraction) a paragraph, since a `:` line under nothing reads as a stray colon."""
+        if _term_of(el) is not None:
+            return super().convert_dd(el, text, parent_tags)
+        return self.convert_div(el, text, parent_tags)
+
     def convert_tr(self, el: Tag, text: str, parent_tags: Any) -> str:
         """A table row as one line, marked for `convert_table` when it is a header row (all `<th>`, or the
         one row of a `<thead>`); an empty row goes.
@@ -814,6 +827,24 @@ def _between_words(el: Tag) -> bool:
         if isinstance(sibling, Tag) and (sibling.name == "br" or should_remove_whitespace_outside(sibling)):
             return False
     return True
+
+
+def _previous_tag(el: Tag) -> Tag | None:
+    """The nearest element before `el` among its siblings."""
+    sibling = el.previous_sibling
+    while sibling is not None and not isinstance(sibling, Tag):
+        sibling = sibling.previous_sibling
+    return sibling
+
+
+def _term_of(dd: Tag) -> Tag | None:
+    """The `<dt>` with text that a definition belongs to: the nearest term before it, past other definitions."""
+    sibling = _previous_tag(dd)
+    while sibling is not None and sibling.name == "dd":
+        sibling = _previous_tag(sibling)
+    if sibling is None or sibling.name != "dt" or not sibling.get_text().strip():
+        return None
+    return sibling
 
 
 def _cell_count(row: str) -> int:
