@@ -4,8 +4,8 @@
 
 Every dev page goes through doc-reader's own cleaning and block features
 (`doc_reader.convert.html_classify.page_features`). A block's label is 1 when at
-least half of its words sit in a run of three words that also occurs in the
-page's ground-truth `main_content`; its weight is its share of the page's words,
+least half of its words are matched to the page's ground-truth `main_content`
+(`block_labels`); its weight is its share of the page's words,
 so every page counts the same. Pages are split into folds by domain (a hash of the
 host name), so no site is in both the training and the test part of a fold.
 
@@ -23,12 +23,13 @@ reproduces LightGBM's probabilities.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import re
 import statistics
 import sys
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from multiprocessing import Pool
 from pathlib import Path
@@ -82,9 +83,15 @@ class PageBlocks:
 
 
 def block_labels(texts: list[str], reference: str) -> np.ndarray:
-    """Per block: the share of its words covered by a word trigram of `reference`."""
+    """Per block: the share of its words matched to `reference`.
+
+    A word is matched when it sits in a run of three or more words that a line-up of the
+    page's words with the reference's (in order, as `difflib` lines up two texts) pairs, or
+    in a word trigram the reference has at least as often as the page. Words that only share
+    a trigram with the reference, on a page that repeats it more often than the reference
+    does (a product's name in the breadcrumb, the title and every carousel card), are not.
+    """
     truth = _TOKEN.findall(reference.lower())
-    trigrams = {tuple(truth[i : i + 3]) for i in range(len(truth) - 2)}
     tokens: list[str] = []
     owner: list[int] = []
     for index, text in enumerate(texts):
@@ -92,9 +99,15 @@ def block_labels(texts: list[str], reference: str) -> np.ndarray:
         tokens += found
         owner += [index] * len(found)
     matched = np.zeros(len(tokens), dtype=bool)
-    for i in range(len(tokens) - 2):
-        if tuple(tokens[i : i + 3]) in trigrams:
-            matched[i : i + 3] = True
+    if tokens and truth:
+        for start, _, size in difflib.SequenceMatcher(None, tokens, truth, autojunk=False).get_matching_blocks():
+            if size >= 3:
+                matched[start : start + size] = True
+        page_trigrams = Counter(zip(tokens, tokens[1:], tokens[2:], strict=False))
+        truth_trigrams = Counter(zip(truth, truth[1:], truth[2:], strict=False))
+        for i, trigram in enumerate(zip(tokens, tokens[1:], tokens[2:], strict=False)):
+            if page_trigrams[trigram] <= truth_trigrams[trigram]:
+                matched[i : i + 3] = True
     counts = np.bincount(owner, minlength=len(texts)) if owner else np.zeros(len(texts))
     hits = np.bincount(owner, weights=matched, minlength=len(texts)) if owner else np.zeros(len(texts))
     return hits / np.maximum(1, counts)

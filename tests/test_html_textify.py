@@ -1,4 +1,4 @@
-"""The benchmark's Markdown -> plain text function, word metric and Markdown lint."""
+"""The benchmark's Markdown -> plain text function, word metric, Markdown lint and training labels."""
 
 from __future__ import annotations
 
@@ -43,3 +43,21 @@ def test_markdown_lint_finds_each_defect_outside_code_only() -> None:
         "`a\u00a0b` and a | b\n"
     )
     assert defects(clean) == set()
+
+
+def test_block_labels_follow_the_reference_once_per_copy() -> None:
+    from bench.train_html import block_labels
+
+    reference = "Acme Trail Runner 2 Light shoes for long runs on rough ground. Sizes 6 to 12."
+    blocks = [
+        "Home / Shoes / Acme Trail Runner 2",  # breadcrumb: the name again, before the title
+        "Acme Trail Runner 2",
+        "Light shoes for long runs on rough ground.",
+        "Sizes 6 to 12.",
+        "You may also like: Acme Trail Runner 2",  # a carousel card: the name a third time
+        "Free returns within 30 days.",
+    ]
+    labels = block_labels(blocks, reference)
+    assert [round(float(x), 2) for x in labels] == [0.0, 1.0, 1.0, 1.0, 0.0, 0.0]
+    # The reference repeats what the page repeats: both copies are main content.
+    assert list(block_labels(["Step one.", "Step one."], "Step one. Step one.")) == [1.0, 1.0]

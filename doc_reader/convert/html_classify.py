@@ -25,7 +25,7 @@ from doc_reader.convert.html_blocks import Page, features, keep_blocks, segment
 from doc_reader.convert.html_extract import body_of, drop_overlays, select
 
 # Blocks scoring at least this are kept (chosen on cross-validated development pages).
-THRESHOLD = 0.4
+THRESHOLD = 0.35
 _MARK = "data-doc-reader-block"
 # Kept blocks of at least this many words are kept once.
 _COPY_MIN_WORDS = 4
