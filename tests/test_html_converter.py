@@ -451,3 +451,18 @@ def test_video_players_become_links_to_the_videos_page() -> None:
     references = convert(page, extract="full", links="references")
     assert "Video: Official Trailer (2024)[^1]" in references
     assert "[^1]: https://www.youtube.com/watch?v=dQw4w9WgXcQ" in references
+
+
+def test_a_script_drawn_page_says_so_and_points_to_its_description() -> None:
+    shell = """<html><head><title>Best first telescope?</title>{meta}</head><body><section id="main"></section>
+    <script>window.app.start()</script></body></html>"""
+    described = shell.format(meta='<meta property="og:description" content="I am new to astronomy.">')
+    document = CONVERTER.convert(described.encode(), StreamInfo(kind="html", url=URL), ConvertOptions())
+    assert document.markdown == ""
+    assert document.metadata["description"] == "I am new to astronomy."
+    assert document.notes == [
+        "The page has no visible text; scripts probably draw its content in a browser."
+        " Its own summary is in the metadata's description."
+    ]
+    bare = CONVERTER.convert(shell.format(meta="").encode(), StreamInfo(kind="html", url=URL), ConvertOptions())
+    assert bare.notes == ["The page has no visible text; scripts probably draw its content in a browser."]

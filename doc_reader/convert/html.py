@@ -51,10 +51,16 @@ def html_document(data: bytes, info: StreamInfo, options: ConvertOptions, predic
     options.deadline.check()
     markdown = render(content, images=options.images, deadline=options.deadline, links=options.links)
     markdown = with_title(markdown, meta.title)
-    notes = [] if markdown.strip() else ["The page has no visible text."]
+    notes = [] if markdown.strip() else [_empty_page_note(meta.metadata)]
     if truncated:
         notes.append("The page nests elements too deeply; only the text before that point was read.")
     return Document(markdown=markdown, kind="html", title=meta.title, metadata=meta.metadata, notes=notes)
+
+
+def _empty_page_note(metadata: dict[str, str]) -> str:
+    """What to tell the reader of a page without visible text (a script-drawn app shell, as a rule)."""
+    note = "The page has no visible text; scripts probably draw its content in a browser."
+    return f"{note} Its own summary is in the metadata's description." if metadata.get("description") else note
 
 
 def with_title(markdown: str, title: str | None) -> str:
