@@ -187,15 +187,14 @@ def segment(region: lxml.html.HtmlElement) -> Page:
     stack: list[tuple[Block, bool, int, int]] = []
     counts: list[list[int]] = []  # [words, link words] of each open element's subtree so far
 
-    def add(block: Block, count: list[int], text: str | None, link: bool) -> None:
-        if text and not text.isspace():
-            n = len(text.split())
-            block.pieces.append(text)
-            block.words += n
-            count[0] += n
-            if link:
-                block.link_words += n
-                count[1] += n
+    def add(block: Block, count: list[int], text: str, link: bool) -> None:
+        n = len(text.split())
+        block.pieces.append(text)
+        block.words += n
+        count[0] += n
+        if link:
+            block.link_words += n
+            count[1] += n
 
     for event, element in etree.iterwalk(region, events=("start", "end")):
         tag = element.tag
@@ -209,7 +208,9 @@ def segment(region: lxml.html.HtmlElement) -> Page:
                 parent_count = counts[-1]
                 parent_count[0] += count[0]
                 parent_count[1] += count[1]
-                add(stack[-1][0], parent_count, element.tail, stack[-1][1])
+                tail = element.tail
+                if tail and not tail.isspace():
+                    add(stack[-1][0], parent_count, tail, stack[-1][1])
             continue
         mask = _mask(element)
         if stack:
@@ -229,7 +230,9 @@ def segment(region: lxml.html.HtmlElement) -> Page:
         stack.append((block, link, mask, above))
         count = [0, 0]
         counts.append(count)
-        add(block, count, element.text, link)
+        text = element.text
+        if text and not text.isspace():
+            add(block, count, text, link)
     worded: list[Block] = []
     pictures: list[tuple[Block, int]] = []
     for block in blocks:

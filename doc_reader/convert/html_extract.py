@@ -206,8 +206,12 @@ def _named(region: lxml.html.HtmlElement, pattern: re.Pattern[str]) -> list[lxml
     the class and the id, so each value is searched alone.
     """
     found: dict[lxml.html.HtmlElement, None] = {}
+    verdicts: dict[str, bool] = {}  # cards and rows repeat their class names: search each value once
     for value in _NAME_VALUES(region):
-        if pattern.search(value.lower()):
+        hit = verdicts.get(value)
+        if hit is None:
+            hit = verdicts[value] = pattern.search(value.lower()) is not None
+        if hit:
             found[value.getparent()] = None
     return list(found)
 
