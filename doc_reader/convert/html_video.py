@@ -1,12 +1,13 @@
 """Embedded video players: a link to the video's own page where the player was.
 
 A page shows a YouTube, Vimeo, Dailymotion, Loom, TED or Wistia video in an `<iframe>`;
-frames are dropped with the other embedded content (`html_clean`), which left no trace of the video. The player's
-address names the video, so the frame becomes a picture element without a source that
-carries the video's page in `VIDEO_PAGE` and, as its `alt`, the frame's `title` (what a
-screen reader announces) unless that only says "YouTube video player". Like a picture, it
-has no text of its own for the block classifier and stays where the content around it
-stays; the renderer writes it as a link, `[Video: title](https://www.youtube.com/watch?v=…)`.
+frames are dropped with the other embedded content (`html_clean`), which left no trace of
+the video. The player's address names the video, so the frame becomes a picture element
+without a source that carries the video's page in `VIDEO_PAGE` and, as its `alt`, the
+frame's `title` (what a screen reader announces) unless that only says "YouTube video
+player". Like a picture, it has no text of its own for the block classifier and stays
+where the content around it stays; the renderer writes it as a link,
+`[Video: title](https://www.youtube.com/watch?v=…)`.
 """
 
 from __future__ import annotations
