@@ -686,7 +686,7 @@ class _Converter(MarkdownConverter):
     def convert_dt(self, el: Tag, text: str, parent_tags: Any) -> str:
         """A term on its own line; a term right after another term shares its block (PHP Markdown Extra)."""
         term = super().convert_dt(el, text, parent_tags)
-        previous = _previous_tag(el)
+        previous = el.find_previous_sibling()
         return term.lstrip("\n") if previous is not None and previous.name == "dt" and term.strip() else term
 
     def convert_dd(self, el: Tag, text: str, parent_tags: Any) -> str:
@@ -829,19 +829,9 @@ def _between_words(el: Tag) -> bool:
     return True
 
 
-def _previous_tag(el: Tag) -> Tag | None:
-    """The nearest element before `el` among its siblings."""
-    sibling = el.previous_sibling
-    while sibling is not None and not isinstance(sibling, Tag):
-        sibling = sibling.previous_sibling
-    return sibling
-
-
 def _term_of(dd: Tag) -> Tag | None:
     """The `<dt>` with text that a definition belongs to: the nearest term before it, past other definitions."""
-    sibling = _previous_tag(dd)
-    while sibling is not None and sibling.name == "dd":
-        sibling = _previous_tag(sibling)
+    sibling = dd.find_previous_sibling(lambda tag: tag.name != "dd")
     if sibling is None or sibling.name != "dt" or not sibling.get_text().strip():
         return None
     return sibling
