@@ -136,6 +136,22 @@ def test_later_copies_of_long_blocks_are_dropped_short_labels_are_not() -> None:
     assert without_copies(page, [True] * 4) == [True, True, False, True]
 
 
+def test_a_field_every_item_of_a_list_repeats_stays_with_each_item() -> None:
+    job = "<li><h3>{}</h3><p>Anywhere in the World</p></li>"
+    responsive = "<p>The article once for phones and once for desktops.</p>"
+    page = segment(body(responsive + "<ul>" + "".join(job.format(f"Job {n}") for n in range(4)) + "</ul>" + responsive))
+    kept = without_copies(page, [True] * len(page.blocks))
+    # The field is kept four times, so each job keeps it; the article's second copy goes.
+    assert [b.text for b, k in zip(page.blocks, kept, strict=True) if k] == [
+        responsive[3:-4],
+        *(text for n in range(4) for text in (f"Job {n}", "Anywhere in the World")),
+    ]
+    three = segment(body("".join(job.format(f"Job {n}") for n in range(3))))
+    assert [b.text for b, k in zip(three.blocks, without_copies(three, [True] * 6), strict=True) if k].count(
+        "Anywhere in the World"
+    ) == 1
+
+
 def test_short_blocks_of_one_template_share_their_score() -> None:
     post = "<article class='post'><div class='author'>{}</div><p>A reply long enough to be its own block.</p></article>"
     authors = "".join(post.format(name) for name in ("ann", "bob", "ann"))

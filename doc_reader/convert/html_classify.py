@@ -13,7 +13,7 @@ visible text comes back empty.
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 
 import lxml.html
@@ -27,8 +27,10 @@ from doc_reader.convert.html_extract import body_of, drop_overlays, select
 # Blocks scoring at least this are kept (chosen on cross-validated development pages).
 THRESHOLD = 0.35
 _MARK = "data-doc-reader-block"
-# Kept blocks of at least this many words are kept once.
+# Kept blocks of at least this many words are kept once...
 _COPY_MIN_WORDS = 4
+# ...unless their text is kept this often: then it is a field every item of a list repeats.
+_FIELD_MIN_COPIES = 4
 Predict = Callable[[np.ndarray], np.ndarray]
 # Short blocks (author names, prices, dates) of one template are decided together when it repeats this often.
 _TEMPLATE_MAX_WORDS = 3
@@ -111,14 +113,21 @@ def without_copies(page: Page, keep: list[bool]) -> list[bool]:
 
     Responsive page builders ship the same article two or three times (one copy per
     screen size, all but one hidden by a stylesheet we do not read); short repeated
-    labels ("Reply", "Add to cart") are left alone.
+    labels ("Reply", "Add to cart") are left alone, and so is a text kept four times or
+    more: a field of every item in a list ("Anywhere in the World" under each job, a
+    coupon's conditions), which the reader needs with each item.
     """
+    # The text of each kept block long enough to count as a copy, None for the others.
+    texts = [
+        block.text if kept and block.words >= _COPY_MIN_WORDS else None
+        for block, kept in zip(page.blocks, keep, strict=True)
+    ]
+    copies = Counter(texts)
     seen: set[str] = set()
     result = []
-    for block, kept in zip(page.blocks, keep, strict=True):
-        if kept and block.words >= _COPY_MIN_WORDS:
-            text = block.text
-            kept = text not in seen
+    for text, kept in zip(texts, keep, strict=True):
+        if text is not None:
+            kept = text not in seen or copies[text] >= _FIELD_MIN_COPIES
             seen.add(text)
         result.append(kept)
     return result
