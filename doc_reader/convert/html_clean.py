@@ -104,7 +104,8 @@ _PANEL_WRAPPERS = 2
 # React's inline calls that move a streamed segment: $RC("B:0","S:0") and $RS("S:1","P:1").
 _REACT_MOVE = re.compile(r'\$R([CS])\("([^"]+)","([^"]+)"')
 _LINKED = etree.XPath("descendant-or-self::a[@href] | descendant-or-self::img[@src]")
-_LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-srcset", "srcset")
+# Where lazy loaders keep an image's real URL: a script moves it into `src` (over a placeholder) on screen.
+_LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-srcset")
 # Deeper trees are flattened: nothing readable needs more, and renderers recurse.
 MAX_DEPTH = 100
 _CHECK_EVERY = 2000
@@ -584,12 +585,15 @@ def make_links_absolute(element: lxml.html.HtmlElement, base: str | None) -> Non
 
 
 def _promote_lazy_sources(element: lxml.html.HtmlElement) -> None:
-    """Give lazy-loaded images their real URL in `src` (pages ship a placeholder or nothing there)."""
+    """Give lazy-loaded images their real URL in `src`.
+
+    Pages ship a placeholder there (a grey pixel, `placeholder.svg`), an inline `data:` image or
+    nothing; a `srcset` alone stands in for a missing `src` only, as it does in a browser.
+    """
     for image in element.iter("img"):
         src = (image.get("src") or "").strip()
-        if src and not src.lower().startswith("data:"):
-            continue
-        for attribute in _LAZY_SOURCES:
+        missing = not src or src.lower().startswith("data:")
+        for attribute in (*_LAZY_SOURCES, "srcset") if missing else _LAZY_SOURCES:
             value = (image.get(attribute) or "").strip()
             if attribute.endswith("srcset"):
                 value = value.split(",")[0].strip().split(" ")[0]
