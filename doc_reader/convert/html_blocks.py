@@ -277,7 +277,7 @@ def _text_features(block: Block, text: str, lowered: str) -> list[float]:
         float(bool(_SENTENCE_END.search(text))),
         len(text.replace(" ", "")) / words,
         len(_DIGIT.findall(text)) / max(1, len(text)),
-        sum(t[:1].isupper() for t in tokens) / words,
+        sum(map(str.isupper, [token[0] for token in tokens])) / words,
         float(bool(_PRICE.search(text))),
         min(3.0, len(_BOILERPLATE_PHRASE.findall(lowered))),
     ]
@@ -407,21 +407,28 @@ def _container(page: Page, element: lxml.html.HtmlElement | None, total: int) ->
     return [math.log1p(words), page.link_words.get(element, 0) / max(1, words), words / total]
 
 
-_Siblings = dict[lxml.html.HtmlElement, Counter[tuple[str, str]]]
+_Siblings = dict[lxml.html.HtmlElement, float]
 
 
 def _repeats(element: lxml.html.HtmlElement | None, cache: _Siblings) -> float:
-    """log(how many siblings share the element's tag and class): cards in a grid, posts in a thread."""
+    """log(how many siblings share the element's tag and class): cards in a grid, posts in a thread.
+
+    `cache` holds the answer for every child of each parent met so far (blocks share parents).
+    """
     if element is None:
         return 0.0
+    value = cache.get(element)
+    if value is not None:
+        return value
     parent = element.getparent()
     if parent is None:
         return 0.0
-    counts = cache.get(parent)
-    if counts is None:
-        counts = Counter((child.tag, child.get("class", "")) for child in parent if isinstance(child.tag, str))
-        cache[parent] = counts
-    return math.log(counts[(element.tag, element.get("class", ""))] or 1)
+    children = [child for child in parent if isinstance(child.tag, str)]
+    keys = [(child.tag, child.get("class", "")) for child in children]
+    counts = Counter(keys)
+    for child, key in zip(children, keys, strict=True):
+        cache[child] = math.log(counts[key])
+    return cache[element]
 
 
 def keep_blocks(page: Page, keep: list[bool], pictures: list[bool]) -> None:
