@@ -10,7 +10,13 @@ from doc_reader.convert import html_model
 from doc_reader.convert.base import ConvertOptions, Deadline, StreamInfo
 from doc_reader.convert.html import html_document
 from doc_reader.convert.html_blocks import FEATURE_COUNT, features, keep_blocks, segment
-from doc_reader.convert.html_classify import Predict, select_main, template_consensus, without_copies
+from doc_reader.convert.html_classify import (
+    Predict,
+    select_main,
+    template_consensus,
+    without_copies,
+    without_reviews,
+)
 from doc_reader.errors import ConversionError
 
 
@@ -151,6 +157,31 @@ def test_a_field_every_item_of_a_list_repeats_stays_with_each_item() -> None:
     assert [b.text for b, k in zip(three.blocks, without_copies(three, [True] * 6), strict=True) if k].count(
         "Anywhere in the World"
     ) == 1
+
+
+PRODUCT_PAGE = (
+    "<h1>Trail Pack 25</h1><div class='description'><p>A light pack for day hikes, with a rain cover.</p></div>"
+    "<section id='reviews'><h2>Customer reviews</h2><ul class='review-list'><li><div class='review-body'>"
+    "<p>Great pack, I carried it on every hike this summer.</p></div></li></ul></section>"
+    "<div class='testimonial'><p>Our customers love it.</p></div>"
+)
+
+
+@pytest.mark.parametrize(
+    ("kinds", "kept"),
+    [
+        # A product page: the reviews (named on the block, its parent or grandparent) go, with their heading.
+        ({"product"}, ["Trail Pack 25", "A light pack for day hikes, with a rain cover."]),
+        # A buying guide with product markup is an article: its reviews are its text.
+        ({"product", "article"}, None),
+        ({"webpage"}, None),
+    ],
+)
+def test_a_product_page_drops_its_customer_reviews(kinds: set[str], kept: list[str] | None) -> None:
+    page = segment(body(PRODUCT_PAGE))
+    everything = [b.text for b in page.blocks]
+    result = without_reviews(page, [True] * len(page.blocks), frozenset(kinds))
+    assert [b.text for b, k in zip(page.blocks, result, strict=True) if k] == (kept or everything)
 
 
 def test_short_blocks_of_one_template_share_their_score() -> None:

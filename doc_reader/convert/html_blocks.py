@@ -71,6 +71,7 @@ BLOCK_TAGS = frozenset(
 # Blocks whose whole subtree is one block (code keeps its lines, a heading its parts).
 _ATOMIC = frozenset({"pre", *_HEADINGS})
 
+_REVIEW_NAMES = r"review|rating|stars|testimonial"
 # Class/id words, grouped; each group is one bit of an element's name mask.
 _NAME_GROUPS = (
     r"content|article|post|entry|story|body|text|prose|main|markdown|rte|rich|description|desc|copy|blog",
@@ -80,7 +81,7 @@ _NAME_GROUPS = (
     r"related|recommend|similar|also|trending|popular|teaser|upsell|cross|more|next|prev",
     r"share|sharing|social|follow|facebook|twitter",
     r"comment|reply|respond|disqus|discussion",
-    r"review|rating|stars|testimonial",
+    _REVIEW_NAMES,
     r"ad\b|ads\b|advert|sponsor|promo|dfp|gpt|adsense",
     r"cookie|consent|modal|popup|newsletter|subscribe|signup|overlay|gdpr|drawer|dialog|login",
     r"meta|byline|author|date|time|tag|categor|publish|posted",
@@ -96,6 +97,8 @@ _NAMES = re.compile(
     "(?:^|[^a-z])(?:" + "|".join(f"(?P<g{bit}>{group})" for bit, group in enumerate(_NAME_GROUPS)) + ")"
 )
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+# The bit of `Block.near` and `Block.above` for names of customer reviews and ratings.
+REVIEW_NAME_BIT = 1 << _NAME_GROUPS.index(_REVIEW_NAMES)
 # Landmark bits follow the name bits.
 _LANDMARKS = (
     ("main",),
@@ -139,9 +142,14 @@ _BOILERPLATE_HEADING = re.compile(
     r"|ratings?|questions? (?:&|and) answers|contact|about us|categories|tags|archives?|navigation|menu|search)",
     re.IGNORECASE,
 )
+# What a page's metadata (JSON-LD types, Open Graph) calls it, lower-cased.
+PRODUCT_KINDS = frozenset({"product", "og:product", "productgroup", "offer", "og:product.item"})
+ARTICLE_KINDS = frozenset(
+    {"article", "newsarticle", "blogposting", "og:article", "report", "techarticle", "scholarlyarticle"}
+)
 _PAGE_KINDS = (
-    frozenset({"product", "og:product", "productgroup", "offer", "og:product.item"}),
-    frozenset({"article", "newsarticle", "blogposting", "og:article", "report", "techarticle", "scholarlyarticle"}),
+    PRODUCT_KINDS,
+    ARTICLE_KINDS,
     frozenset({"discussionforumposting", "qapage", "socialmediaposting", "question"}),
     frozenset({"itemlist", "collectionpage", "searchresultspage", "offercatalog"}),
 )

@@ -5,9 +5,9 @@ in the rules). The page is then cut into text blocks (`html_blocks`), each descr
 hundred numbers, one of them the verdict of the rule-based selector
 (`html_extract.select`); a tree ensemble (`html_model`, trained on the WCXB
 development pages by `bench/train_html.py`) scores every block, and the text of
-blocks below the threshold is removed. When the classifier keeps nothing of a
-page that has text, the rule-based selection is used instead, so no page with
-visible text comes back empty.
+blocks below the threshold is removed, as are the customer reviews of a product
+page. When nothing is kept of a page that has text, the rule-based selection is
+used instead, so no page with visible text comes back empty.
 """
 
 from __future__ import annotations
@@ -21,7 +21,15 @@ import numpy as np
 
 from doc_reader.convert import html_model
 from doc_reader.convert.base import Deadline
-from doc_reader.convert.html_blocks import Page, features, keep_blocks, segment
+from doc_reader.convert.html_blocks import (
+    ARTICLE_KINDS,
+    PRODUCT_KINDS,
+    REVIEW_NAME_BIT,
+    Page,
+    features,
+    keep_blocks,
+    segment,
+)
 from doc_reader.convert.html_extract import body_of, drop_overlays, select
 
 # Blocks scoring at least this are kept (chosen on cross-validated development pages).
@@ -70,10 +78,24 @@ def select_main(
         bool(p >= THRESHOLD) or (rule and block.element.tag in _STRUCTURE)
         for p, rule, block in zip(probabilities, rules, page.blocks, strict=True)
     ]
+    keep = without_reviews(page, keep, kinds)
     if not any(keep):
         keep = rules if any(rules) else [True] * len(keep)
     keep_blocks(page, without_copies(page, keep), [block.element in selected for block, _ in page.pictures])
     return page.region
+
+
+def without_reviews(page: Page, keep: list[bool], kinds: frozenset[str]) -> list[bool]:
+    """`keep` without the customer reviews of a product page: blocks whose class or id (or their
+    parent's or grandparent's) names reviews, ratings or testimonials.
+
+    A product page describes the product; its reviews are other people's words about it, which
+    the development set's ground truth leaves out on most shops (bench/README round 18). A page
+    that is also an article (a buying guide with product markup) keeps them: there they are the text.
+    """
+    if not kinds & PRODUCT_KINDS or kinds & ARTICLE_KINDS:
+        return keep
+    return [kept and not block.near & REVIEW_NAME_BIT for kept, block in zip(keep, page.blocks, strict=True)]
 
 
 def template_consensus(page: Page, probabilities: np.ndarray) -> np.ndarray:
