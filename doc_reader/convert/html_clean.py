@@ -106,6 +106,8 @@ _REACT_MOVE = re.compile(r'\$R([CS])\("([^"]+)","([^"]+)"')
 _LINKED = etree.XPath("descendant-or-self::a[@href] | descendant-or-self::img[@src]")
 # Where lazy loaders keep an image's real URL: a script moves it into `src` (over a placeholder) on screen.
 _LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-srcset")
+# What such an attribute must look like to be a URL (pages keep other things there too: "false", "Facebook").
+_URL_LIKE = re.compile(r"\S*[/.]\S*")
 # Deeper trees are flattened: nothing readable needs more, and renderers recurse.
 MAX_DEPTH = 100
 _CHECK_EVERY = 2000
@@ -597,6 +599,6 @@ def _promote_lazy_sources(element: lxml.html.HtmlElement) -> None:
             value = (image.get(attribute) or "").strip()
             if attribute.endswith("srcset"):
                 value = value.split(",")[0].strip().split(" ")[0]
-            if value and not value.lower().startswith("data:"):
+            if _URL_LIKE.fullmatch(value) and not value.lower().startswith("data:"):
                 image.set("src", value)
                 break
