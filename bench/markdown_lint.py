@@ -10,7 +10,9 @@ a table row with no text in any cell, an image without alt text, a line of separ
 alone (`|`, `•`), a no-break space or invisible character (zero-width space, soft hyphen)
 outside code, a link whose target holds `javascript:`, link text that starts with a
 heading or quote marker (`[### Title](url)`), a header separator in the middle of a table,
-and a table of an empty header row alone. Lines are checked as written; nothing is scored
+a table of an empty header row alone, UTF-8 text read as Windows-1252 or Latin-1
+(`Ã©` for `é`, `â€™` for `’`), a rule inside a list item or link (`- ---`, `[---](url)`), and
+the same picture as two paragraphs in a row. Lines are checked as written; nothing is scored
 against ground truth.
 """
 
@@ -34,6 +36,9 @@ _INVISIBLE = re.compile("[\u00a0\u202f\u2007\u200b\u2060\ufeff\u00ad]")
 _INLINE_CODE = re.compile(r"`[^`]*`")
 _SCRIPT_TARGET = re.compile(r"\]\([^)]*javascript:", re.IGNORECASE)
 _MARKER_IN_LINK = re.compile(r"(?<![\\!])\[(?:#{1,6}|>) ")
+# The commonest traces of UTF-8 decoded as a single-byte charset: `Ã©` (é), `Â ` (no-break space), `â€™` (’).
+_RULE_IN_ITEM = re.compile(r"^(?:\s*(?:[-*+]|\d+[.)]) |\s+)---$|\[---\]\(")
+_MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2(?:\u20ac|\u0080)")
 CHECKS: dict[str, Callable[[str], bool]] = {
     "line of only a backslash": lambda line: line.strip() == "\\",
     "touching bold runs (`****`)": lambda line: re.search(r"(?<!\\)\*\*\*\*", line) is not None,
@@ -45,7 +50,12 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "no-break space or invisible character": lambda line: _INVISIBLE.search(_INLINE_CODE.sub("", line)) is not None,
     "`javascript:` in a link target": lambda line: _SCRIPT_TARGET.search(line) is not None,
     "heading or quote marker in link text": lambda line: _MARKER_IN_LINK.search(line) is not None,
+    "rule inside a list item or link": lambda line: _RULE_IN_ITEM.search(line) is not None,
+    "UTF-8 read as a single-byte charset (`Ã©`, `â€™`)": lambda line: _MOJIBAKE.search(line) is not None,
 }
+# A paragraph that is one picture (a linked one too), and the check of two such paragraphs in a row.
+_PICTURE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?")
+REPEATED_PICTURE = "the same picture twice in a row"
 _EMPTY_ROW = re.compile(r"\|( \|)+")
 # Checks of a header separator line, given the two lines before it and the line after it.
 TABLE_CHECKS: dict[str, Callable[[str, str, str], bool]] = {
@@ -71,6 +81,8 @@ def defects(markdown: str) -> set[str]:
             fence = marker.group(1)
             continue
         following = lines[index + 1] if index + 1 < len(lines) else ""
+        if index > 1 and not lines[index - 1] and line == lines[index - 2] and _PICTURE.fullmatch(line):
+            found.add(REPEATED_PICTURE)
         if _TABLE_SEPARATOR.match(line):
             before, header = (lines[index - 2] if index > 1 else ""), (lines[index - 1] if index else "")
             found.update(name for name, check in TABLE_CHECKS.items() if check(before, header, following))
@@ -100,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(pages)} pages, {len(pages) * len(MODES)} conversions ({' and '.join(MODES)})\n")
     print("| check | " + " | ".join(f"extract={mode}" for mode in MODES) + " | all |")
     print("| --- | " + " | ".join("---:" for _ in MODES) + " | ---: |")
-    for name in [*CHECKS, *TABLE_CHECKS]:
+    for name in [*CHECKS, REPEATED_PICTURE, *TABLE_CHECKS]:
         counts = [sum(name in result[i] for result in results) for i in range(len(MODES))]
         print(f"| {name} | " + " | ".join(str(c) for c in counts) + f" | {sum(counts)} |")
     return 0

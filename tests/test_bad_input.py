@@ -105,6 +105,9 @@ META_SJIS = SHIFT_JIS.replace("<head>", '<head><meta charset="shift_jis">')
 META_1251 = CYRILLIC.replace(
     "<head>", '<head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251">'
 )
+# UTF-8 sent with the label of an old server default, and UTF-8 that a CMS once read as Windows-1252.
+ACCENTS = "<html><body><p>Grüße aus Köln: ‘café’ — déjà vu, 12 °C.</p></body></html>"
+DOUBLE_ENCODED = ACCENTS.encode("utf-8").decode("cp1252", "replace").encode("utf-8")
 GOOD = {
     "Shift_JIS by header": (
         served("sjis", SHIFT_JIS.encode("shift_jis"), "text/html; charset=Shift_JIS"),
@@ -117,6 +120,14 @@ GOOD = {
     ),
     "windows-1251 by meta": (served("cp1251-meta", META_1251.encode("cp1251"), "text/html"), "повсюду"),
     "windows-1251 upload": (uploaded(META_1251.encode("cp1251"), "page.html"), "повсюду"),
+    "UTF-8 labelled ISO-8859-1": (
+        served("utf8-as-latin1", ACCENTS.encode("utf-8"), "text/html; charset=ISO-8859-1"),
+        "Grüße aus Köln: ‘café’ — déjà vu, 12 °C.",
+    ),
+    "UTF-8 decoded twice before it was stored": (
+        served("double-encoded", DOUBLE_ENCODED, "text/html; charset=utf-8"),
+        "Grüße aus Köln: ‘café’ — déjà vu, 12 °C.",
+    ),
     "UTF-16 LE with BOM": (served("utf16le", CYRILLIC.encode("utf-16"), "text/html"), "повсюду"),
     "UTF-16 BE with BOM": (served("utf16be", b"\xfe\xff" + CYRILLIC.encode("utf-16-be"), "text/html"), "повсюду"),
     "UTF-16 upload, no hint": (uploaded(b"\xff\xfe" + SHIFT_JIS.encode("utf-16-le")), "どこにでも"),

@@ -393,6 +393,17 @@ def test_rules_only_separate_text() -> None:
     assert convert(page, extract="full") == "One\n\n---\n\nTwo\n\n---\n\n```\n---\n---\n```\n"
 
 
+def test_rules_inside_items_links_and_cells_are_decoration() -> None:
+    page = b"""<html><body><ul><li><hr></li><li><hr><hr></li></ul><p>Text.</p><a href="/login"><hr></a>
+    <ul><li>Above<hr>below</li></ul><a href="/y">Link<hr>text</a><h2>Head<hr>ing</h2>
+    <table><tr><th>A</th><th>B</th></tr><tr><td>x<hr>y</td><td>z</td></tr></table>
+    <blockquote><p>q</p><hr><p>r</p></blockquote></body></html>"""
+    assert convert(page, extract="full") == (
+        "Text.\n\n- Above\n\n  below\n\n[Link text](https://example.com/y)\n\n## Head ing\n\n"
+        "| A | B |\n| --- | --- |\n| x y | z |\n\n> q\n>\n> ---\n>\n> r\n"
+    )
+
+
 def test_card_links_put_the_link_on_the_heading_and_no_markers_in_link_text() -> None:
     page = b"""<html><body><p>Intro text.</p><a href="/t"><div><h3>Sign up for a <b>FREE</b> trial</h3>
     <p>Experience the quality.</p></div></a><ul><li><a href="/f"><li>Flipboard</li><li>Reddit</li></a></li></ul>

@@ -158,6 +158,15 @@ def test_line_breaks_join_lines_of_a_paragraph_and_never_stand_alone(html: str, 
             "<p>a <img src='/s.gif' alt=''><img src='/m.png'><img src='/c.png' alt='Cat'>",
             "a ![](/m.png)![Cat](/c.png)\n",
         ),
+        # The same picture twice in a row is shown once; apart, or as list items, it stays.
+        (
+            "<p>a</p><p><img src='https://e.com/c.png' alt='Check'></p><div><img src='https://e.com/c.png' "
+            "alt='Check'></div><p>b</p><p><img src='https://e.com/c.png' alt='Check'></p>"
+            "<ul><li><img src='https://e.com/c.png' alt='Check'></li>"
+            "<li><img src='https://e.com/c.png' alt='Check'></li></ul>",
+            "a\n\n![Check](https://e.com/c.png)\n\nb\n\n![Check](https://e.com/c.png)\n\n"
+            "- ![Check](https://e.com/c.png)\n- ![Check](https://e.com/c.png)\n",
+        ),
         # No alt: the name a screen reader would use (aria-label, then title); alt="" stays decorative.
         (
             "<p><img src='/a.png' title='Sales'> <img src='/b.png' aria-label='Logo' title='x'> "

@@ -48,6 +48,8 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})")
 # and never in the page's text (`html_clean.parse` removes it).
 _BREAK = BREAK_MARKER
 _RULE = "---"
+# Where a rule (`<hr>`) is decoration, not a break between blocks: `- ---`, `[---](url)`, a cell's `---`.
+_RULELESS = frozenset({"li", "a", "dt", "dd", "_inline"})
 _LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)]) ")
 _EMAIL_PROTECTION = "/cdn-cgi/l/email-protection"
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -72,6 +74,8 @@ _LOOSE_JOINERS = re.compile(r"(?<!\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\S)")
 _BREAK_RUN = re.compile(f"{_BREAK}\n(?:[ \t]*{_BREAK}\n)+")
 # Blockquote markers and indentation (or stray spaces) before a line's text.
 _LINE_PREFIX = re.compile(r"[\s>]*")
+# A paragraph that is one picture (a linked one too).
+_PICTURE_LINE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
 # Inline markup that renders as the same Markdown emphasis.
 _EMPHASIS = {"b": "strong", "strong": "strong", "i": "em", "em": "em"}
@@ -143,8 +147,9 @@ def tidy(markdown: str) -> str:
 
     Line breaks (`_BREAK`) become `\\` between two lines of text; at a paragraph's start or end they
     go, and a run of them splits the paragraph in two. A rule (`---`) separates text: one at the start
-    or end, or right after another, goes (the sections between them were not selected or were empty).
-    A line is indented only under a list item or definition.
+    or end, or right after another, goes (the sections between them were not selected or were empty),
+    as does a picture alone right after the same picture (a row of icons whose labels were not
+    selected, or one picture per screen size). A line is indented only under a list item or definition.
     """
     lines: list[str] = []
     fence: str | None = None
@@ -159,7 +164,7 @@ def tidy(markdown: str) -> str:
             fence = marker.group(1)
         line = _INNER_SPACES.sub(" ", line.rstrip())
         previous = next((kept for kept in reversed(lines) if kept), None)
-        if line == _RULE and previous in (None, _RULE):
+        if (line == _RULE and previous in (None, _RULE)) or (line == previous and _PICTURE_LINE.fullmatch(line)):
             continue
         if line[:1] == " " and not _indents_under(previous):
             line = line.lstrip(" ")  # page whitespace, not structure: 4 spaces would start a code block
@@ -670,6 +675,12 @@ class _Converter(MarkdownConverter):
         if "a" in parent_tags:
             return text.strip() + " "
         return super().convert_li(el, _edges(text)[1], parent_tags)
+
+    def convert_hr(self, el: Tag, text: str, parent_tags: Any) -> str:
+        """A rule between blocks; inside a list item, link, definition, heading or cell only a separation."""
+        if _RULELESS.isdisjoint(parent_tags):
+            return super().convert_hr(el, text, parent_tags)
+        return " " if "a" in parent_tags or "_inline" in parent_tags else "\n\n"
 
     def convert_blockquote(self, el: Tag, text: str, parent_tags: Any) -> str:
         """A quote; inside a link, its text alone (link text holds no `>` marker)."""
