@@ -267,3 +267,11 @@ def test_markup_that_would_read_wrong_is_merged_or_dropped(html: str, markdown: 
 )
 def test_pictures_tables_and_scripts_read_as_on_screen(html: str, markdown: str) -> None:
     assert rendered(f"<html><body>{html}</body></html>") == markdown
+
+
+def test_a_repeated_picture_goes_whatever_page_whitespace_precedes_it() -> None:
+    # Britannica's header (dev page 4043) puts the same linked logo twice, the second after an inline
+    # icon's blank: the line reaches `tidy` as " [![...](...)](...)".
+    logo = "[![Britannica](https://e.com/logo.png)](https://e.com/)"
+    assert html_markdown.tidy(f"News\n\n{logo}\n\n {logo} \n\nText") == f"News\n\n{logo}\n\nText\n"
+    assert html_markdown.tidy(f"- item\n\n  {logo}\n\n  {logo}\n") == f"- item\n\n  {logo}\n\n  {logo}\n"

@@ -164,10 +164,10 @@ def tidy(markdown: str) -> str:
             fence = marker.group(1)
         line = _INNER_SPACES.sub(" ", line.rstrip())
         previous = next((kept for kept in reversed(lines) if kept), None)
-        if (line == _RULE and previous in (None, _RULE)) or (line == previous and _PICTURE_LINE.fullmatch(line)):
-            continue
         if line[:1] == " " and not _indents_under(previous):
             line = line.lstrip(" ")  # page whitespace, not structure: 4 spaces would start a code block
+        if (line == _RULE and previous in (None, _RULE)) or (line == previous and _PICTURE_LINE.fullmatch(line)):
+            continue
         _add_line(lines, line)
     while lines and lines[-1] in ("", _RULE):
         lines.pop()
