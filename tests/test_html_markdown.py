@@ -270,8 +270,8 @@ def test_pictures_tables_and_scripts_read_as_on_screen(html: str, markdown: str)
 
 
 def test_a_repeated_picture_goes_whatever_page_whitespace_precedes_it() -> None:
-    # Britannica's header (dev page 4043) puts the same linked logo twice, the second after an inline
-    # icon's blank: the line reaches `tidy` as " [![...](...)](...)".
+    # Britannica's header (dev page 4043) puts the same linked logo twice; the second line reaches `tidy`
+    # with page whitespace before it: " [![...](...)](...)".
     logo = "[![Britannica](https://e.com/logo.png)](https://e.com/)"
     assert html_markdown.tidy(f"News\n\n{logo}\n\n {logo} \n\nText") == f"News\n\n{logo}\n\nText\n"
     assert html_markdown.tidy(f"- item\n\n  {logo}\n\n  {logo}\n") == f"- item\n\n  {logo}\n\n  {logo}\n"
