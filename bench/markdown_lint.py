@@ -36,8 +36,9 @@ _INVISIBLE = re.compile("[\u00a0\u202f\u2007\u200b\u2060\ufeff\u00ad]")
 _INLINE_CODE = re.compile(r"`[^`]*`")
 _SCRIPT_TARGET = re.compile(r"\]\([^)]*javascript:", re.IGNORECASE)
 _MARKER_IN_LINK = re.compile(r"(?<![\\!])\[(?:#{1,6}|>) ")
-# The commonest traces of UTF-8 decoded as a single-byte charset: `Ã©` (é), `Â ` (no-break space), `â€™` (’).
+# A rule as a list item, indented under one, or as link text: `- ---`, `  ---`, `[---](url)`.
 _RULE_IN_ITEM = re.compile(r"^(?:\s*(?:[-*+]|\d+[.)]) |\s+)---$|\[---\]\(")
+# The commonest traces of UTF-8 decoded as a single-byte charset: `Ã©` (é), `Â ` (no-break space), `â€™` (’).
 _MOJIBAKE = re.compile("[\u00c2\u00c3][\u0080-\u00bf]|\u00e2(?:\u20ac|\u0080)")
 CHECKS: dict[str, Callable[[str], bool]] = {
     "line of only a backslash": lambda line: line.strip() == "\\",
