@@ -54,9 +54,11 @@ CHECKS: dict[str, Callable[[str], bool]] = {
     "rule inside a list item or link": lambda line: _RULE_IN_ITEM.search(line) is not None,
     "UTF-8 read as a single-byte charset (`Ã©`, `â€™`)": lambda line: _MOJIBAKE.search(line) is not None,
 }
-# A paragraph that is one picture (a linked one too), and the check of two such paragraphs in a row.
-_PICTURE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?")
-REPEATED_PICTURE = "the same picture twice in a row"
+# Paragraphs that say nothing new when the same one comes right before: a picture (a linked one too) or a heading.
+REPEATS = {
+    "the same picture twice in a row": re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?"),
+    "the same heading twice in a row": re.compile(r"#{1,6} .*"),
+}
 _EMPTY_ROW = re.compile(r"\|( \|)+")
 # Checks of a header separator line, given the two lines before it and the line after it.
 TABLE_CHECKS: dict[str, Callable[[str, str, str], bool]] = {
@@ -82,8 +84,8 @@ def defects(markdown: str) -> set[str]:
             fence = marker.group(1)
             continue
         following = lines[index + 1] if index + 1 < len(lines) else ""
-        if index > 1 and not lines[index - 1] and line == lines[index - 2] and _PICTURE.fullmatch(line):
-            found.add(REPEATED_PICTURE)
+        if index > 1 and not lines[index - 1] and line == lines[index - 2]:
+            found.update(name for name, paragraph in REPEATS.items() if paragraph.fullmatch(line))
         if _TABLE_SEPARATOR.match(line):
             before, header = (lines[index - 2] if index > 1 else ""), (lines[index - 1] if index else "")
             found.update(name for name, check in TABLE_CHECKS.items() if check(before, header, following))
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(pages)} pages, {len(pages) * len(MODES)} conversions ({' and '.join(MODES)})\n")
     print("| check | " + " | ".join(f"extract={mode}" for mode in MODES) + " | all |")
     print("| --- | " + " | ".join("---:" for _ in MODES) + " | ---: |")
-    for name in [*CHECKS, REPEATED_PICTURE, *TABLE_CHECKS]:
+    for name in [*CHECKS, *REPEATS, *TABLE_CHECKS]:
         counts = [sum(name in result[i] for result in results) for i in range(len(MODES))]
         print(f"| {name} | " + " | ".join(str(c) for c in counts) + f" | {sum(counts)} |")
     return 0

@@ -167,6 +167,12 @@ def test_line_breaks_join_lines_of_a_paragraph_and_never_stand_alone(html: str, 
             "a\n\n![Check](https://e.com/c.png)\n\nb\n\n![Check](https://e.com/c.png)\n\n"
             "- ![Check](https://e.com/c.png)\n- ![Check](https://e.com/c.png)\n",
         ),
+        # So is the same heading (one per screen size); apart, or at another level, it stays.
+        (
+            "<h2>Durable design</h2><div><h2 class='md:hidden'>Durable design</h2></div><p>x</p>"
+            "<h2>Durable design</h2><h3>Durable design</h3>",
+            "## Durable design\n\nx\n\n## Durable design\n\n### Durable design\n",
+        ),
         # No alt: the name a screen reader would use (aria-label, then title); alt="" stays decorative.
         (
             "<p><img src='/a.png' title='Sales'> <img src='/b.png' aria-label='Logo' title='x'> "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.html import word_scores
-from bench.markdown_lint import CHECKS, REPEATED_PICTURE, TABLE_CHECKS, defects
+from bench.markdown_lint import CHECKS, REPEATS, TABLE_CHECKS, defects
 from bench.textify import markdown_to_text
 
 
@@ -33,15 +33,15 @@ def test_word_scores_follow_the_wcxb_rules() -> None:
 def test_markdown_lint_finds_each_defect_outside_code_only() -> None:
     markdown = (
         "Text\\\n\\\n\n**a****b**\n\n###\n\n-\n\n| | |\n| --- | --- |\n| 1 | 2 |\n| | |\n\n![](x.png)\n\n![](x.png)\n\n"
-        "- ---\n\ncaf\u00c3\u00a9\n\n\u2022 \u2022\n\nno\u00a0break\n\n"
+        "## Twice\n\n## Twice\n\n- ---\n\ncaf\u00c3\u00a9\n\n\u2022 \u2022\n\nno\u00a0break\n\n"
         "[x](https://a.example/javascript:void(0))\n\n[### Card](https://a.example/)\n\n"
         "| a |\n| --- |\n| b |\n| --- |\n\n| |\n| --- |\n\n"
         "```\n\\\n###\n|\nx\u00a0y\n- ---\n```\n"
     )
-    assert defects(markdown) == set(CHECKS) | set(TABLE_CHECKS) | {REPEATED_PICTURE}
+    assert defects(markdown) == set(CHECKS) | set(TABLE_CHECKS) | set(REPEATS)
     clean = (
         "| | |\n| --- | --- |\n| 1 | 2 |\n\n| a |\n| --- |\n\n```\n-\n\\\n```\n\n![alt](x.png)\n\n"
-        "`a\u00a0b` and a | b\n\n- item\n\n---\n\ncaf\u00e9 \u00c3O\n\n![a](x.png)\n\n![b](x.png)\n"
+        "`a\u00a0b` and a | b\n\n- item\n\n---\n\ncaf\u00e9 \u00c3O\n\n![a](x.png)\n\n![b](x.png)\n\n## A\n\n### A\n"
     )
     assert defects(clean) == set()
 

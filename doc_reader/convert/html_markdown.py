@@ -76,6 +76,8 @@ _BREAK_RUN = re.compile(f"{_BREAK}\n(?:[ \t]*{_BREAK}\n)+")
 _LINE_PREFIX = re.compile(r"[\s>]*")
 # A paragraph that is one picture (a linked one too).
 _PICTURE_LINE = re.compile(r"\[?!\[[^\]]*\]\([^)]*\)(?:\]\([^)]*\))?")
+# A heading line (a "#" in text at a line start is written escaped).
+_HEADING_LINE = re.compile(r"#{1,6} ")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
 # Inline markup that renders as the same Markdown emphasis.
 _EMPHASIS = {"b": "strong", "strong": "strong", "i": "em", "em": "em"}
@@ -148,8 +150,8 @@ def tidy(markdown: str) -> str:
     Line breaks (`_BREAK`) become `\\` between two lines of text; at a paragraph's start or end they
     go, and a run of them splits the paragraph in two. A rule (`---`) separates text: one at the start
     or end, or right after another, goes (the sections between them were not selected or were empty),
-    as does a picture alone right after the same picture (a row of icons whose labels were not
-    selected, or one picture per screen size). A line is indented only under a list item or definition.
+    as does a picture or heading right after the same line (a row of icons whose labels were not
+    selected, one picture or heading per screen size). A line is indented only under a list item or definition.
     """
     lines: list[str] = []
     fence: str | None = None
@@ -166,7 +168,7 @@ def tidy(markdown: str) -> str:
         previous = next((kept for kept in reversed(lines) if kept), None)
         if line[:1] == " " and not _indents_under(previous):
             line = line.lstrip(" ")  # page whitespace, not structure: 4 spaces would start a code block
-        if (line == _RULE and previous in (None, _RULE)) or (line == previous and _PICTURE_LINE.fullmatch(line)):
+        if (line == _RULE and previous in (None, _RULE)) or (line == previous and _repeats_freely(line)):
             continue
         _add_line(lines, line)
     while lines and lines[-1] in ("", _RULE):
@@ -175,6 +177,11 @@ def tidy(markdown: str) -> str:
         lines[-1] = lines[-1][:-1].rstrip()
     text = "\n".join(lines).replace(_BREAK, "").strip("\n")
     return text + "\n" if text else ""
+
+
+def _repeats_freely(line: str) -> bool:
+    """Whether a second copy of `line` right after the first adds nothing: a heading or a picture alone."""
+    return _HEADING_LINE.match(line) is not None or _PICTURE_LINE.fullmatch(line) is not None
 
 
 def _indents_under(previous: str | None) -> bool:
