@@ -159,6 +159,31 @@ def test_a_field_every_item_of_a_list_repeats_stays_with_each_item() -> None:
     ) == 1
 
 
+@pytest.mark.parametrize(
+    "phone",
+    ["md:hidden", "block lg:hidden", "d-block d-lg-none", "visible-xs", "mobile-only", "hidden md:block lg:hidden"],
+)
+def test_the_copy_kept_is_the_one_a_wide_screen_shows(phone: str) -> None:
+    text = "The larger camera sensor balances bright and shadowy areas."
+    root = body(
+        f"<section><div class='{phone}'><p>{text}</p></div><h3>High Dynamic Range</h3>"
+        f"<div class='hidden md:block'><p>{text}</p></div></section>"
+    )
+    page = segment(root)
+    kept = without_copies(page, [True] * len(page.blocks))
+    assert [b.text for b, k in zip(page.blocks, kept, strict=True) if k] == ["High Dynamic Range", text]
+    assert kept == [False, True, True]
+
+
+@pytest.mark.parametrize(
+    "wide", ["md:block", "hidden md:flex", "d-none d-md-block", "sm:hidden md:block", "lg:hidden-x"]
+)
+def test_without_a_phone_only_copy_the_first_copy_stays(wide: str) -> None:
+    text = "The larger camera sensor balances bright and shadowy areas."
+    page = segment(body(f"<div class='{wide}'><p>{text}</p></div><h3>High Dynamic Range</h3><p>{text}</p>"))
+    assert without_copies(page, [True] * len(page.blocks)) == [True, True, False]
+
+
 PRODUCT_PAGE = (
     "<h1>Trail Pack 25</h1><div class='description'><p>A light pack for day hikes, with a rain cover.</p></div>"
     "<section id='reviews'><h2>Customer reviews</h2><ul class='review-list'><li><div class='review-body'>"

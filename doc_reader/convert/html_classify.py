@@ -30,6 +30,7 @@ from doc_reader.convert.html_blocks import (
     keep_blocks,
     segment,
 )
+from doc_reader.convert.html_clean import for_narrow_screens
 from doc_reader.convert.html_extract import body_of, drop_overlays, select
 
 # Blocks scoring at least this are kept (chosen on cross-validated development pages).
@@ -131,13 +132,15 @@ def _template(element: lxml.html.HtmlElement) -> tuple[str, ...]:
 
 
 def without_copies(page: Page, keep: list[bool]) -> list[bool]:
-    """`keep` without the later copies of kept blocks whose text is already kept.
+    """`keep` with one copy of each kept block whose text is kept more than once.
 
     Responsive page builders ship the same article two or three times (one copy per
-    screen size, all but one hidden by a stylesheet we do not read); short repeated
-    labels ("Reply", "Add to cart") are left alone, and so is a text kept four times or
-    more: a field of every item in a list ("Anywhere in the World" under each job, a
-    coupon's conditions), which the reader needs with each item.
+    screen size, all but one hidden by a stylesheet we do not read): the copy kept is the
+    first one that no responsive class name reserves for narrow screens (`md:hidden`,
+    `d-lg-none`), so the text sits where a wide screen shows it, else the first copy. Short
+    repeated labels ("Reply", "Add to cart") are left alone, and so is a text kept four
+    times or more: a field of every item in a list ("Anywhere in the World" under each
+    job, a coupon's conditions), which the reader needs with each item.
     """
     # The text of each kept block long enough to count as a copy, None for the others.
     texts = [
@@ -145,14 +148,18 @@ def without_copies(page: Page, keep: list[bool]) -> list[bool]:
         for block, kept in zip(page.blocks, keep, strict=True)
     ]
     copies = Counter(texts)
-    seen: set[str] = set()
-    result = []
-    for text, kept in zip(texts, keep, strict=True):
-        if text is not None:
-            kept = text not in seen or copies[text] >= _FIELD_MIN_COPIES
-            seen.add(text)
-        result.append(kept)
-    return result
+    chosen: dict[str, int] = {}
+    for index, text in enumerate(texts):
+        if text is None or copies[text] == 1 or copies[text] >= _FIELD_MIN_COPIES:
+            continue
+        if text not in chosen or (
+            for_narrow_screens(page.blocks[chosen[text]].element) and not for_narrow_screens(page.blocks[index].element)
+        ):
+            chosen[text] = index
+    return [
+        chosen.get(text, index) == index if text is not None else kept
+        for index, (text, kept) in enumerate(zip(texts, keep, strict=True))
+    ]
 
 
 def rule_selection(root: lxml.html.HtmlElement, page: Page) -> set[lxml.html.HtmlElement]:

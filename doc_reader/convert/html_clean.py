@@ -83,6 +83,16 @@ _VISUALLY_HIDDEN = re.compile(
     r"|u-hiddenvisually|element-invisible|show-for-sr|skip-?link|[\w-]*assistive[\w-]*)(?![\w-])",
     re.IGNORECASE,
 )
+# Responsive class names that set an element's display from a screen width up (Tailwind's `md:hidden`,
+# Bootstrap's `d-lg-none`): the widest one decides what a wide screen shows. Breakpoints by width.
+_BREAKPOINTS = {"sm": 1, "md": 2, "lg": 3, "xl": 4, "2xl": 5, "xxl": 5}
+_DISPLAYS = "hidden|none|block|flex|inline|inline-block|inline-flex|grid|inline-grid|table|contents"
+_RESPONSIVE_DISPLAY = re.compile(rf"(?:(sm|md|lg|xl|2xl):|d-(sm|md|lg|xl|xxl)-)({_DISPLAYS})")
+# Names that hide an element on wide screens outright (Bootstrap 3, Foundation, common custom names).
+_NARROW_ONLY = re.compile(
+    r"(?<![\w-])(?:hidden-lg|hide-for-large|hide-for-medium|show-for-small-only|show-for-medium-only|visible-xs"
+    r"|visible-sm|mobile-only|only-mobile|hide-desktop|hidden-desktop|hide-on-desktop)(?![\w-])"
+)
 # lxml refuses str input that carries an XML encoding declaration, and control characters.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 # Unicode noncharacters (never text) that the renderer writes (`html_markdown`), for `<br>` and before a
@@ -176,6 +186,24 @@ def is_hidden(element: lxml.html.HtmlElement, *, aria: bool = True) -> bool:
         or "assistive" in classes
     )
     return maybe and _VISUALLY_HIDDEN.search(classes) is not None
+
+
+def for_narrow_screens(element: lxml.html.HtmlElement) -> bool:
+    """True if a responsive class name hides the element or an ancestor on a wide screen: a phone's copy."""
+    for node in element.iterancestors():
+        if node.get("class") and _hidden_when_wide(node.get("class", "").lower()):
+            return True
+    return bool(element.get("class")) and _hidden_when_wide(element.get("class", "").lower())
+
+
+def _hidden_when_wide(classes: str) -> bool:
+    """Whether class names `classes` hide their element on a wide screen."""
+    widest, hidden = 0, False
+    for name in classes.split():
+        match = _RESPONSIVE_DISPLAY.fullmatch(name)
+        if match is not None and _BREAKPOINTS[match.group(1) or match.group(2)] >= widest:
+            widest, hidden = _BREAKPOINTS[match.group(1) or match.group(2)], match.group(3) in ("hidden", "none")
+    return hidden or _NARROW_ONLY.search(classes) is not None
 
 
 def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
