@@ -176,7 +176,8 @@ def test_the_copy_kept_is_the_one_a_wide_screen_shows(phone: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "wide", ["md:block", "hidden md:flex", "d-none d-md-block", "sm:hidden md:block", "lg:hidden-x"]
+    "wide",
+    ["md:block", "hidden md:flex", "d-none d-md-block", "sm:hidden md:block", "lg:hidden-x", "visible-xs visible-lg"],
 )
 def test_without_a_phone_only_copy_the_first_copy_stays(wide: str) -> None:
     text = "The larger camera sensor balances bright and shadowy areas."

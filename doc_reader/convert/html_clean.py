@@ -190,10 +190,7 @@ def is_hidden(element: lxml.html.HtmlElement, *, aria: bool = True) -> bool:
 
 def for_narrow_screens(element: lxml.html.HtmlElement) -> bool:
     """True if a responsive class name hides the element or an ancestor on a wide screen: a phone's copy."""
-    for node in element.iterancestors():
-        if node.get("class") and _hidden_when_wide(node.get("class", "").lower()):
-            return True
-    return bool(element.get("class")) and _hidden_when_wide(element.get("class", "").lower())
+    return any(_hidden_when_wide(node.get("class", "").lower()) for node in (element, *element.iterancestors()))
 
 
 def _hidden_when_wide(classes: str) -> bool:
@@ -201,9 +198,9 @@ def _hidden_when_wide(classes: str) -> bool:
     widest, hidden = 0, False
     for name in classes.split():
         match = _RESPONSIVE_DISPLAY.fullmatch(name)
-        if match is not None and _BREAKPOINTS[match.group(1) or match.group(2)] >= widest:
-            widest, hidden = _BREAKPOINTS[match.group(1) or match.group(2)], match.group(3) in ("hidden", "none")
-    return hidden or _NARROW_ONLY.search(classes) is not None
+        if match is not None and (width := _BREAKPOINTS[match.group(1) or match.group(2)]) >= widest:
+            widest, hidden = width, match.group(3) in ("hidden", "none")
+    return hidden or (_NARROW_ONLY.search(classes) is not None and "visible-lg" not in classes)
 
 
 def clean(root: lxml.html.HtmlElement, deadline: Deadline) -> None:
