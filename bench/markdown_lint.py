@@ -12,7 +12,7 @@ outside code, a link whose target holds `javascript:`, link text that starts wit
 heading or quote marker (`[### Title](url)`), a header separator in the middle of a table,
 a table of an empty header row alone, UTF-8 text read as Windows-1252 or Latin-1
 (`Ã©` for `é`, `â€™` for `’`), a rule inside a list item or link (`- ---`, `[---](url)`), and
-the same picture as two paragraphs in a row. Lines are checked as written; nothing is scored
+the same picture or heading as two paragraphs in a row. Lines are checked as written; nothing is scored
 against ground truth.
 """
 

@@ -13,7 +13,7 @@ used instead, so no page with visible text comes back empty.
 from __future__ import annotations
 
 import copy
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 
 import lxml.html
@@ -142,24 +142,17 @@ def without_copies(page: Page, keep: list[bool]) -> list[bool]:
     times or more: a field of every item in a list ("Anywhere in the World" under each
     job, a coupon's conditions), which the reader needs with each item.
     """
-    # The text of each kept block long enough to count as a copy, None for the others.
-    texts = [
-        block.text if kept and block.words >= _COPY_MIN_WORDS else None
-        for block, kept in zip(page.blocks, keep, strict=True)
-    ]
-    copies = Counter(texts)
-    chosen: dict[str, int] = {}
-    for index, text in enumerate(texts):
-        if text is None or copies[text] == 1 or copies[text] >= _FIELD_MIN_COPIES:
-            continue
-        if text not in chosen or (
-            for_narrow_screens(page.blocks[chosen[text]].element) and not for_narrow_screens(page.blocks[index].element)
-        ):
-            chosen[text] = index
-    return [
-        chosen.get(text, index) == index if text is not None else kept
-        for index, (text, kept) in enumerate(zip(texts, keep, strict=True))
-    ]
+    # Where each text of a kept block long enough to count as a copy is kept.
+    places: defaultdict[str, list[int]] = defaultdict(list)
+    for index, (block, kept) in enumerate(zip(page.blocks, keep, strict=True)):
+        if kept and block.words >= _COPY_MIN_WORDS:
+            places[block.text].append(index)
+    dropped: set[int] = set()
+    for indices in places.values():
+        if 1 < len(indices) < _FIELD_MIN_COPIES:
+            wide = next((i for i in indices if not for_narrow_screens(page.blocks[i].element)), indices[0])
+            dropped.update(i for i in indices if i != wide)
+    return [kept and index not in dropped for index, kept in enumerate(keep)]
 
 
 def rule_selection(root: lxml.html.HtmlElement, page: Page) -> set[lxml.html.HtmlElement]:
