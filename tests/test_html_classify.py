@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import lxml.html
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from doc_reader.convert import html_model
 from doc_reader.convert.base import ConvertOptions, Deadline, StreamInfo
 from doc_reader.convert.html import html_document
-from doc_reader.convert.html_blocks import FEATURE_COUNT, features, keep_blocks, segment
+from doc_reader.convert.html_blocks import _NAME_GROUPS, FEATURE_COUNT, _name_mask, features, keep_blocks, segment
 from doc_reader.convert.html_classify import (
     Predict,
     select_main,
@@ -48,6 +52,44 @@ def test_features_have_the_shape_the_shipped_model_reads() -> None:
     rows = features(page, frozenset({"article"}), {page.blocks[1].element})
     assert rows.shape == (3, FEATURE_COUNT) == (3, html_model.load().features)
     assert rows.dtype == np.float32
+
+
+# The plain alternation the name words are defined by: at each word start the first branch that matches wins.
+_PLAIN_NAMES = re.compile(
+    "(?:^|[^a-z])(?:" + "|".join(f"(?P<g{bit}>{group})" for bit, group in enumerate(_NAME_GROUPS)) + ")"
+)
+
+
+def plain_name_mask(names: str) -> int:
+    mask = 0
+    for match in _PLAIN_NAMES.finditer(re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", names).lower()):
+        mask |= 1 << int(str(match.lastgroup)[1:])
+    return mask
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        "posted-on",  # "post" (content) wins over "posted" (meta), as in the plain alternation
+        "site-info footer",  # "site-info" takes the "-info" with it
+        "tab tabs tabular ad ad_slot ads-top adsense",  # \b after "tab", "ad", "ads"
+        "productCard sidebarWidget XMLHttp a1B",  # camelCase words
+        "  main\ncontent ",
+        "",
+        "ÉTÉ Ünïcode sr-only visually-hidden screenreader",
+    ],
+)
+def test_name_words_are_found_as_the_plain_alternation_finds_them(names: str) -> None:
+    assert _name_mask(names) == plain_name_mask(names)
+
+
+_BRANCHES = [branch.replace("\\b", "").replace("?", "") for group in _NAME_GROUPS for branch in group.split("|")]
+
+
+@given(st.lists(st.sampled_from([*_BRANCHES, "-", "_", " ", "1", "X", "s", "ed", "ing", "Content"]), max_size=8))
+def test_any_run_of_name_words_gets_the_plain_alternations_bits(pieces: list[str]) -> None:
+    names = "".join(pieces)
+    assert _name_mask(names) == plain_name_mask(names)
 
 
 def test_tree_evaluator_walks_splits_and_sums_leaves() -> None:

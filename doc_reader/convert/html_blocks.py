@@ -92,11 +92,27 @@ _NAME_GROUPS = (
     r"title|headline|heading|name|caption",
     r"hidden|sr-only|visually-?hidden|screen-?reader|offscreen|collapse|dropdown|tooltip",
 )
-# One shared prefix before the alternation: the regex engine tests it once per position, not once per group.
-_NAMES = re.compile(
-    "(?:^|[^a-z])(?:" + "|".join(f"(?P<g{bit}>{group})" for bit, group in enumerate(_NAME_GROUPS)) + ")"
-)
-_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+
+
+def _by_first_character(branches: list[str]) -> str:
+    """The alternation of `branches` (each opening with a plain character) grouped by that character.
+
+    Python's regex engine tries the branches of an alternation one by one; grouped, a position
+    tries only those that open with its character. Branches keep their order within a group, so
+    the same branch wins as in the plain alternation.
+    """
+    rests: dict[str, list[str]] = {}
+    for branch in branches:
+        rests.setdefault(branch[0], []).append(branch[1:])
+    return "|".join(f"{first}(?:{'|'.join(rest)})" for first, rest in rests.items())
+
+
+# A name word opens the value or follows a character that is not a lower-case letter; the value is
+# searched with a space in front. One capturing group only: the engine saves every group's marks
+# at every branch it tries.
+_NAMES = re.compile(f"[^a-z]({_by_first_character([b for group in _NAME_GROUPS for b in group.split('|')])})")
+_NAME_GROUP_PATTERNS = tuple(re.compile(group) for group in _NAME_GROUPS)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # The bit of `Block.near` and `Block.above` for names of customer reviews and ratings.
 REVIEW_NAME_BIT = 1 << _NAME_GROUPS.index(_REVIEW_NAMES)
 # Landmark bits follow the name bits.
@@ -129,11 +145,8 @@ _BOILERPLATE_PHRASES = (
     *("read more", "learn more", "see (?:all|more)", "view (?:all|more)", "load more", "show more", "click here"),
     "javascript",
 )
-# Matched against lower-cased text; the lookahead on the phrases' first letters lets the regex
-# engine skip most positions at once (an IGNORECASE alternation tries every phrase everywhere).
-_BOILERPLATE_PHRASE = re.compile(
-    "(?=[" + "".join(sorted({p[0] for p in _BOILERPLATE_PHRASES})) + "])(?:" + "|".join(_BOILERPLATE_PHRASES) + ")"
-)
+# Matched against lower-cased text (an IGNORECASE alternation tries every phrase everywhere).
+_BOILERPLATE_PHRASE = re.compile(_by_first_character(list(_BOILERPLATE_PHRASES)))
 _BOILERPLATE_HEADING = re.compile(
     r"^\W*(?:related\b|similar\b|recommended\b|you (?:may|might) (?:also )?(?:like|enjoy|be interested)"
     r"|(?:customers|people) (?:who )?(?:also )?(?:viewed|bought)|(?:also|recently) viewed|more (?:from|like this|to)"
@@ -253,11 +266,17 @@ def segment(region: lxml.html.HtmlElement) -> Page:
 
 @functools.lru_cache(maxsize=4096)
 def _name_mask(names: str) -> int:
-    """Bits for the class/id word groups found in `names`."""
+    """Bits for the class/id word groups found in `names` (camelCase words count as separate words)."""
     mask = 0
-    for match in _NAMES.finditer(_CAMEL.sub(r"\1-\2", names).lower()):
-        mask |= 1 << int(str(match.lastgroup)[1:])
+    for word in _NAMES.findall(" " + _CAMEL.sub("-", names).lower()):
+        mask |= _name_bit(word)
     return mask
+
+
+@functools.cache
+def _name_bit(word: str) -> int:
+    """The bit of the first word group with a branch that matches all of `word` (the group of the branch found)."""
+    return next(1 << bit for bit, group in enumerate(_NAME_GROUP_PATTERNS) if group.fullmatch(word))
 
 
 def _mask(element: lxml.html.HtmlElement) -> int:
@@ -278,15 +297,16 @@ def _mask(element: lxml.html.HtmlElement) -> int:
 def _text_features(block: Block, text: str, lowered: str) -> list[float]:
     words = max(1, block.words)
     tokens = text.split()
+    digits = len(_DIGIT.findall(text))
     return [
         math.log1p(block.words),
         block.link_words / words,
         len(_CLAUSE.findall(text)) / words,
         float(bool(_SENTENCE_END.search(text))),
         len(text.replace(" ", "")) / words,
-        len(_DIGIT.findall(text)) / max(1, len(text)),
+        digits / max(1, len(text)),
         sum(map(str.isupper, [token[0] for token in tokens])) / words,
-        float(bool(_PRICE.search(text))),
+        float(bool(digits and _PRICE.search(text))),  # every price has a digit
         min(3.0, len(_BOILERPLATE_PHRASE.findall(lowered))),
     ]
 
