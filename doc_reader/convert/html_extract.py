@@ -413,19 +413,21 @@ def _text_counts(
     total: _Counts = {}
     links: _Counts = {}
     in_link: set[lxml.html.HtmlElement] = set()
-    order = [el for el in region.iter() if isinstance(el.tag, str)]
-    for element in order:
-        parent = element.getparent()
-        if element.tag == "a" or (parent is not None and parent in in_link):
+    order = list(region.iter(etree.Element))
+    parents = [element.getparent() for element in order]
+    for element, parent in zip(order, parents, strict=True):
+        linked = element.tag == "a" or parent in in_link
+        if linked:
             in_link.add(element)
-        text = " ".join([element.text or "", *((child.tail or "") for child in element)])
+        text = element.text or ""
+        if len(element):  # the tails of its children (comments too) are its own text
+            text = " ".join([text, *[child.tail or "" for child in element]])
         words = len(text.split())
         total[element] = words
-        links[element] = words if element in in_link else 0
-        if element not in in_link and element.tag not in _NON_TEXT:
+        links[element] = words if linked else 0
+        if not linked and element.tag not in _NON_TEXT:
             own[element] = (words, len(_CLAUSE_MARK.findall(text)))
-    for element in reversed(order):
-        parent = element.getparent()
+    for element, parent in zip(reversed(order), reversed(parents), strict=True):
         if element is not region and parent in total:
             total[parent] += total[element]
             links[parent] += links[element]
