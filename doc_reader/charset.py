@@ -84,7 +84,7 @@ def decode(data: bytes, declared: str | None = None, *, html: bool = False) -> s
     """Decode `data` to text, never failing: undecodable bytes become U+FFFD; text decoded twice is repaired."""
     encoding = detect_encoding(data, declared, html=html)
     text = data.decode(encoding, errors="replace")
-    if encoding.startswith("utf-8") and len(_EVIDENCE_BYTES.findall(data)) >= _MIN_EVIDENCE:
+    if encoding.startswith("utf-8") and _EVIDENCE_BYTES.search(data):
         return undo_double_encoding(text)
     return text
 
@@ -109,6 +109,7 @@ _EVIDENCE_BYTES = re.compile(
     rb"|\xa2(?:\xe2\x82\xac|\xc2\x80)|\xb0(?:\xc5\xb8|\xc2\x9f))"
 )
 _MIN_EVIDENCE = 3
+_CONTROL = re.compile("[\u0080-\u009f]")
 # Text decoded twice, twice over (`ÃƒÂ©`), takes one pass per time.
 _MAX_PASSES = 3
 
@@ -116,15 +117,21 @@ _MAX_PASSES = 3
 def undo_double_encoding(text: str) -> str:
     """`text` with every run of UTF-8-read-as-Windows-1252 turned back into the characters it encoded.
 
-    Nothing changes unless the text holds at least `_MIN_EVIDENCE` unmistakable traces; each
-    further pass needs its own (the first pass may leave honest `é »` that looks like a trace).
+    The whole text is repaired only when it holds at least `_MIN_EVIDENCE` unmistakable traces;
+    each further pass needs its own (the first pass may leave honest `é »` that looks like a trace).
+    With fewer, only the runs holding a C1 control character are: honest text never holds one
+    (HTML reads even `&#146;` as Windows-1252's apostrophe), so such a run convicts itself.
     A run whose bytes are not valid UTF-8 is left as it is.
     """
     for _ in range(_MAX_PASSES):
         if len(_EVIDENCE.findall(text)) < _MIN_EVIDENCE:
             break
         text = _DOUBLE_ENCODED.sub(_redecode, text)
-    return text
+    return _DOUBLE_ENCODED.sub(_redecode_with_control, text) if _CONTROL.search(text) else text
+
+
+def _redecode_with_control(match: re.Match[str]) -> str:
+    return _redecode(match) if _CONTROL.search(match.group()) else match.group()
 
 
 def _redecode(match: re.Match[str]) -> str:

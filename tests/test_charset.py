@@ -60,6 +60,13 @@ def test_honest_text_that_looks_like_a_trace_is_left_alone() -> None:
         assert decode(honest.encode("utf-8")) == honest
 
 
+def test_one_trace_holding_a_control_character_is_repaired_alone() -> None:
+    # Read as Latin-1, `’` leaves the C1 controls U+0080 and U+0099, which honest text never holds:
+    # one such trace is enough, and it is the only text that changes.
+    stored = "„Gruß“, déjà vu, Ã» and Grandma" + "’".encode().decode("latin-1") + "s casserole"
+    assert decode(f"<p>{stored}</p>".encode()) == "<p>„Gruß“, déjà vu, Ã» and Grandma’s casserole</p>"
+
+
 def test_the_first_pass_does_not_feed_a_second() -> None:
     # Repaired once, the text is French with `é »`, which a second pass would take for a trace.
     french = "« C’est réglé\u00a0» " * 5
