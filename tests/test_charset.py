@@ -67,6 +67,11 @@ def test_one_trace_holding_a_control_character_is_repaired_alone() -> None:
     assert decode(f"<p>{stored}</p>".encode()) == "<p>„Gruß“, déjà vu, Ã» and Grandma’s casserole</p>"
 
 
+def test_a_control_character_after_any_lead_is_seen() -> None:
+    # `œ` read as Latin-1 is `Å` and U+0093: no trace the page-wide check counts, but a C1 control.
+    assert decode(("c" + "œ".encode().decode("latin-1") + "ur").encode()) == "cœur"
+
+
 def test_the_first_pass_does_not_feed_a_second() -> None:
     # Repaired once, the text is French with `é »`, which a second pass would take for a trace.
     french = "« C’est réglé\u00a0» " * 5
